@@ -1,0 +1,77 @@
+"""Application factory: a table of contents of what the app is made of."""
+import os
+
+from flask import Flask
+
+from config import CONFIGS
+
+
+def create_app(config_name: str | None = None, test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    name = config_name or os.environ.get("APP_ENV", "development")
+    app.config.from_object(CONFIGS[name]())
+    if test_config:
+        app.config.update(test_config)
+
+    register_extensions(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from app.accounts.sms import init_sms
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("请先登录。")
+    login_manager.login_message_category = "error"
+    init_sms(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from app.i18n import init_i18n
+
+    init_i18n(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.reference.routes import bp as reference_bp
+    from app.voting.routes import bp as voting_bp
+    from app.voting.routes import staff_bp as voting_staff_bp
+
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(reference_bp)
+    app.register_blueprint(voting_staff_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.i18n import register_template_helpers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.commands import users_cli
+    from app.reference.commands import seed_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

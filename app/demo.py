@@ -1,0 +1,189 @@
+"""Demo data so a newcomer's `make run` shows every role at work (idempotent)."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.accounts.models import Role, User
+from app.accounts.services import create_user, generate_password
+from app.clock import utcnow
+from app.extensions import db
+from app.reference.models import District, Venue, VenueType
+from app.reference.services import create_venue, load_reference_data
+from app.voting import services as voting
+from app.voting.models import Ballot, CandidateKind, Resident, Round, RoundStatus, RoundTheme
+from app.voting.residents import phone_hmac
+
+VENUE_NAMES = {
+    "campus_canteen": ("{d}第一实验学校食堂", "{d}育才小学食堂", "{d}第二中学食堂"),
+    "campus_surroundings": ("{d}实验小学门口便利店", "{d}学府路小吃店", "{d}中学周边文具食品店"),
+    "farmers_market": ("{d}东关农贸市场", "{d}城南农贸市场", "{d}平原路菜市场"),
+    "supermarket": ("{d}胖东来超市", "{d}世纪联华超市", "{d}丹尼斯便利超市"),
+    "festival_market": ("{d}年货大集", "{d}春节年货市场", "{d}中秋节日市场"),
+    "restaurant": ("{d}人民路家常菜馆", "{d}老字号烩面馆", "{d}牧野饺子馆"),
+    "online": ("{d}鲜达网店", "{d}乡味直播间", "{d}惠民生鲜网店"),
+    "scenic_spot": ("{d}景区美食街", "{d}公园小吃摊区", "{d}古镇特产店"),
+    "urban_rural_fringe": ("{d}城郊副食店", "{d}镇北食品批发部", "{d}城乡结合部粮油店"),
+}
+STREETS = ("人民路", "平原路", "胜利路", "健康路", "新中大道", "金穗大道", "宏力大道", "和平路")
+
+STAFF = (
+    ("admin", "系统管理员", Role.ADMIN, None),
+    ("planner", "计划科 王科长", Role.PLANNER, None),
+    ("inspector1", "抽样员 李明", Role.INSPECTOR, "410702"),
+    ("inspector2", "抽样员 张华", Role.INSPECTOR, "410702"),
+    ("analyst", "检验员 赵敏", Role.LAB_ANALYST, None),
+    ("reviewer", "审核员 陈静", Role.LAB_REVIEWER, None),
+    ("publisher", "信息发布员 刘洋", Role.PUBLISHER, None),
+)
+
+OPEN_ROUND_TITLE = "2026年新乡市“你点我检”进农贸市场、进商超"
+CLOSED_ROUND_TITLE = "2026年秋季“你点我检”进校园"
+
+OPEN_FOODS = (
+    ("韭菜", "3302"), ("豇豆", "3302"), ("芹菜", "3302"), ("姜", "3302"), ("豆芽", "3302"),
+    ("鸡蛋", "3305"), ("猪肉", "3301"), ("淡水鱼", "3303"), ("香蕉", "3304"), ("大米", "01"),
+    ("花生油", "02"), ("糕点", "24"),
+)
+CAMPUS_FOODS = (
+    ("鸡蛋", "3305"), ("大米", "01"), ("猪肉", "3301"), ("芹菜", "3302"), ("糕点", "24"),
+    ("天然矿泉水", "06"), ("复用餐饮具", "34"), ("凉皮", "31"),
+)
+
+
+def _short(district: District) -> str:
+    return district.name_zh
+
+
+def _seed_venues(report: list[str]) -> None:
+    districts = list(db.session.scalars(sa.select(District).order_by(District.code)))
+    types = list(db.session.scalars(sa.select(VenueType).order_by(VenueType.position)))
+    created = 0
+    # 48 venues: every district gets four, every venue type five or six.
+    for index in range(48):
+        district = districts[index % len(districts)]
+        venue_type = types[index % len(types)]
+        name = VENUE_NAMES[venue_type.key][index // len(types) % 3].format(d=_short(district))
+        exists = db.session.scalars(
+            sa.select(Venue.id).where(Venue.name == name, Venue.district_code == district.code)
+        ).first()
+        if exists:
+            continue
+        create_venue(
+            name=name,
+            address=f"新乡市{district.name_zh}{STREETS[index % len(STREETS)]}{index + 1}号",
+            district_code=district.code,
+            venue_type_key=venue_type.key,
+        )
+        created += 1
+    report.append(f"venues: {created} created")
+
+
+def _seed_staff(report: list[str]) -> None:
+    for username, name, role, district in STAFF:
+        if db.session.scalars(sa.select(User.id).where(User.username == username)).first():
+            report.append(f"staff {username} ({role.value}): exists, password unchanged")
+            continue
+        password = generate_password()
+        create_user(username, name, role, password, district)
+        report.append(f"staff {username} ({role.value}): password {password}")
+
+
+def _venues_of(type_key: str, count: int) -> list[Venue]:
+    return list(
+        db.session.scalars(
+            sa.select(Venue).where(Venue.venue_type_key == type_key).order_by(Venue.id).limit(count)
+        )
+    )
+
+
+def _round_with_candidates(
+    title: str, theme: RoundTheme, opens_in: timedelta, lasts: timedelta, foods, venue_types, groups
+) -> Round:
+    now = utcnow()
+    planner = db.session.scalars(sa.select(User).where(User.username == "planner")).first()
+    round_ = voting.create_round(
+        voting.RoundRules(
+            title=title,
+            theme=theme,
+            opens_at=now + opens_in,
+            closes_at=now + opens_in + lasts,
+            max_foods=5,
+            max_venues=3,
+            max_test_groups=2,
+            batch_budget=40,
+            top_foods=8,
+            hide_counts=False,
+            description="请选出您最关心的食品和场所，得票靠前的将由市场监管部门抽样检验，结果向社会公布。",
+        ),
+        planner,
+    )
+    for name, category in foods:
+        voting.add_food_candidate(round_, name, category)
+    for type_key in venue_types:
+        voting.add_venue_type_candidate(round_, type_key)
+        for venue in _venues_of(type_key, 3):
+            voting.add_venue_candidate(round_, venue.id)
+        voting.set_quota(round_, type_key, 40 // len(venue_types))
+    for group in groups:
+        voting.add_test_group_candidate(round_, group)
+    return round_
+
+
+def _demo_ballots(round_: Round, count: int) -> None:
+    """Ballots from demo residents (phones 1990000xxxx, never real numbers)."""
+    foods = round_.candidates_of(CandidateKind.FOOD)
+    venues = round_.candidates_of(CandidateKind.VENUE)
+    groups = round_.candidates_of(CandidateKind.TEST_GROUP)
+    voting_time = round_.opens_at + timedelta(hours=1)
+    for number in range(count):
+        digest = phone_hmac(f"1990000{number:04d}")
+        resident = db.session.scalars(sa.select(Resident).where(Resident.phone_hmac == digest)).first()
+        if resident is None:
+            resident = Resident(phone_hmac=digest)
+            db.session.add(resident)
+            db.session.flush()
+        # A skewed but varied pattern, so the ranking has a clear top and some ties.
+        picks = [foods[(number * k) % len(foods)] for k in (1, 2, 3)]
+        picks = list(dict.fromkeys(picks))[: round_.max_foods]
+        picks += [venues[number % len(venues)]] if venues else []
+        picks += [groups[number % len(groups)]] if groups else []
+        ballot = Ballot(round_id=round_.id, resident_id=resident.id,
+                        created_at=voting_time, updated_at=voting_time)
+        db.session.add(ballot)
+        db.session.flush()
+        ballot.picks.extend(
+            voting.BallotPick(round_id=round_.id, candidate_id=c.id) for c in picks
+        )
+    db.session.flush()
+
+
+def _seed_rounds(report: list[str]) -> None:
+    now = utcnow()
+    if not db.session.scalars(sa.select(Round.id).where(Round.title == OPEN_ROUND_TITLE)).first():
+        round_ = _round_with_candidates(
+            OPEN_ROUND_TITLE, RoundTheme.MARKET, -timedelta(days=2), timedelta(days=21),
+            OPEN_FOODS, ("farmers_market", "supermarket"), ("pesticide", "vet_drug", "contaminant"),
+        )
+        voting.open_round(round_, now)
+        _demo_ballots(round_, 60)
+        report.append(f"round {round_.id}: open, {OPEN_ROUND_TITLE}")
+    if not db.session.scalars(sa.select(Round.id).where(Round.title == CLOSED_ROUND_TITLE)).first():
+        round_ = _round_with_candidates(
+            CLOSED_ROUND_TITLE, RoundTheme.CAMPUS, -timedelta(days=30), timedelta(days=14),
+            CAMPUS_FOODS, ("campus_canteen", "campus_surroundings"), ("microbe", "additive"),
+        )
+        round_.status = RoundStatus.OPEN
+        round_.opened_at = round_.opens_at
+        _demo_ballots(round_, 80)
+        voting.close_round(round_, round_.closes_at)
+        report.append(f"round {round_.id}: closed, {CLOSED_ROUND_TITLE}")
+
+
+def load_demo_data() -> list[str]:
+    """Reference data, 48 venues over every district and venue type, staff, rounds."""
+    changes = load_reference_data()
+    report = [f"reference: {sum(changes.values())} rows inserted or updated"]
+    _seed_venues(report)
+    _seed_staff(report)
+    _seed_rounds(report)
+    return report

@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 
 # Catalogues are compiled here, never committed as binaries.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --quiet --use-fuzzy -d app/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d app/translations
 
 run: translations
 	$(BIN)/flask db upgrade
@@ -30,8 +30,8 @@ lint: $(STAMP)
 
 # Refresh the catalogues after changing user-facing strings.
 messages: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations
 
 bench-vote: $(STAMP)
 	$(BIN)/python bench/vote.py

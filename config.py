@@ -1,4 +1,5 @@
 """Configuration classes; every deployment setting is read from the environment."""
+
 import os
 import secrets
 from pathlib import Path
@@ -23,9 +24,9 @@ def _instance_secret_key() -> str:
 def _database_url(default_file: str) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres://"):  # Heroku-style URLs name no driver
-        url = "postgresql+psycopg://" + url[len("postgres://"):]
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url or f"sqlite:///{INSTANCE_DIR / default_file}"
 
 
@@ -90,8 +91,8 @@ class TestingConfig(Config):
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.PHONE_HMAC_KEY = "test-phone-key"
         self.SMS_BACKEND = "fake"
-        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") and _database_url("") or (
-            "sqlite://"
+        self.SQLALCHEMY_DATABASE_URI = (
+            os.environ.get("DATABASE_URL") and _database_url("") or ("sqlite://")
         )
 
 

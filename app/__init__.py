@@ -1,4 +1,5 @@
 """Application factory: a table of contents of what the app is made of."""
+
 import os
 
 from flask import Flask
@@ -15,6 +16,7 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
 
     register_extensions(app)
     register_i18n(app)
+    register_request_guards(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -43,6 +45,12 @@ def register_i18n(app: Flask) -> None:
     from app.i18n import init_i18n
 
     init_i18n(app)
+
+
+def register_request_guards(app: Flask) -> None:
+    from app.request_guards import register_request_guards as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

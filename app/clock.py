@@ -1,4 +1,5 @@
 """Time in one place: UTC in the database, Asia/Shanghai on every page and form."""
+
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 

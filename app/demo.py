@@ -1,4 +1,5 @@
 """Demo data so a newcomer's `make run` shows every role at work (idempotent)."""
+
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -40,13 +41,28 @@ OPEN_ROUND_TITLE = "2026年新乡市“你点我检”进农贸市场、进商�
 CLOSED_ROUND_TITLE = "2026年秋季“你点我检”进校园"
 
 OPEN_FOODS = (
-    ("韭菜", "3302"), ("豇豆", "3302"), ("芹菜", "3302"), ("姜", "3302"), ("豆芽", "3302"),
-    ("鸡蛋", "3305"), ("猪肉", "3301"), ("淡水鱼", "3303"), ("香蕉", "3304"), ("大米", "01"),
-    ("花生油", "02"), ("糕点", "24"),
+    ("韭菜", "3302"),
+    ("豇豆", "3302"),
+    ("芹菜", "3302"),
+    ("姜", "3302"),
+    ("豆芽", "3302"),
+    ("鸡蛋", "3305"),
+    ("猪肉", "3301"),
+    ("淡水鱼", "3303"),
+    ("香蕉", "3304"),
+    ("大米", "01"),
+    ("花生油", "02"),
+    ("糕点", "24"),
 )
 CAMPUS_FOODS = (
-    ("鸡蛋", "3305"), ("大米", "01"), ("猪肉", "3301"), ("芹菜", "3302"), ("糕点", "24"),
-    ("天然矿泉水", "06"), ("复用餐饮具", "34"), ("凉皮", "31"),
+    ("鸡蛋", "3305"),
+    ("大米", "01"),
+    ("猪肉", "3301"),
+    ("芹菜", "3302"),
+    ("糕点", "24"),
+    ("天然矿泉水", "06"),
+    ("复用餐饮具", "34"),
+    ("凉皮", "31"),
 )
 
 
@@ -137,7 +153,9 @@ def _demo_ballots(round_: Round, count: int) -> None:
     voting_time = round_.opens_at + timedelta(hours=1)
     for number in range(count):
         digest = phone_hmac(f"1990000{number:04d}")
-        resident = db.session.scalars(sa.select(Resident).where(Resident.phone_hmac == digest)).first()
+        resident = db.session.scalars(
+            sa.select(Resident).where(Resident.phone_hmac == digest)
+        ).first()
         if resident is None:
             resident = Resident(phone_hmac=digest)
             db.session.add(resident)
@@ -147,13 +165,15 @@ def _demo_ballots(round_: Round, count: int) -> None:
         picks = list(dict.fromkeys(picks))[: round_.max_foods]
         picks += [venues[number % len(venues)]] if venues else []
         picks += [groups[number % len(groups)]] if groups else []
-        ballot = Ballot(round_id=round_.id, resident_id=resident.id,
-                        created_at=voting_time, updated_at=voting_time)
+        ballot = Ballot(
+            round_id=round_.id,
+            resident_id=resident.id,
+            created_at=voting_time,
+            updated_at=voting_time,
+        )
         db.session.add(ballot)
         db.session.flush()
-        ballot.picks.extend(
-            voting.BallotPick(round_id=round_.id, candidate_id=c.id) for c in picks
-        )
+        ballot.picks.extend(voting.BallotPick(round_id=round_.id, candidate_id=c.id) for c in picks)
     db.session.flush()
 
 
@@ -161,16 +181,26 @@ def _seed_rounds(report: list[str]) -> None:
     now = utcnow()
     if not db.session.scalars(sa.select(Round.id).where(Round.title == OPEN_ROUND_TITLE)).first():
         round_ = _round_with_candidates(
-            OPEN_ROUND_TITLE, RoundTheme.MARKET, -timedelta(days=2), timedelta(days=21),
-            OPEN_FOODS, ("farmers_market", "supermarket"), ("pesticide", "vet_drug", "contaminant"),
+            OPEN_ROUND_TITLE,
+            RoundTheme.MARKET,
+            -timedelta(days=2),
+            timedelta(days=21),
+            OPEN_FOODS,
+            ("farmers_market", "supermarket"),
+            ("pesticide", "vet_drug", "contaminant"),
         )
         voting.open_round(round_, now)
         _demo_ballots(round_, 60)
         report.append(f"round {round_.id}: open, {OPEN_ROUND_TITLE}")
     if not db.session.scalars(sa.select(Round.id).where(Round.title == CLOSED_ROUND_TITLE)).first():
         round_ = _round_with_candidates(
-            CLOSED_ROUND_TITLE, RoundTheme.CAMPUS, -timedelta(days=30), timedelta(days=14),
-            CAMPUS_FOODS, ("campus_canteen", "campus_surroundings"), ("microbe", "additive"),
+            CLOSED_ROUND_TITLE,
+            RoundTheme.CAMPUS,
+            -timedelta(days=30),
+            timedelta(days=14),
+            CAMPUS_FOODS,
+            ("campus_canteen", "campus_surroundings"),
+            ("microbe", "additive"),
         )
         round_.status = RoundStatus.OPEN
         round_.opened_at = round_.opens_at

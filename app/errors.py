@@ -1,4 +1,5 @@
 """Domain exceptions and how each one answers over HTTP."""
+
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -37,9 +38,7 @@ class Throttled(DomainError):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def _error_page(status: int, title: str, message: str) -> Response:
@@ -79,6 +78,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         title, message = _http_message(error)
+        if error.code == 400 and error.description == "undecodable":
+            message = _("提交的内容包含无法识别的字符（不是有效的 UTF-8 编码），请检查后重新输入。")
         return _error_page(error.code or 500, title, message)
 
     @app.errorhandler(500)

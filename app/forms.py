@@ -1,4 +1,5 @@
 """Form pieces shared by every domain: text that refuses broken or invisible characters."""
+
 import unicodedata
 
 from flask_babel import lazy_gettext as _l

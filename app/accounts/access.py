@@ -1,4 +1,5 @@
 """Who may use a staff route: every staff view declares its roles with roles_required."""
+
 from collections.abc import Callable
 from functools import wraps
 

@@ -1,4 +1,5 @@
 """`flask users create`: the first administrator of a new deployment."""
+
 import click
 from flask.cli import AppGroup
 

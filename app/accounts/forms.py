@@ -1,7 +1,9 @@
 """Staff sign-in and account forms."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.models import Role
@@ -19,11 +21,13 @@ ROLE_LABELS = {
 
 class LoginForm(FlaskForm):
     username = StringField(
-        _l("用户名"), validators=[DataRequired(_l("请输入用户名。")), Length(max=40), clean_text],
+        _l("用户名"),
+        validators=[DataRequired(_l("请输入用户名。")), Length(max=40), clean_text],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
     password = PasswordField(
-        _l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=200)],
+        _l("密码"),
+        validators=[DataRequired(_l("请输入密码。")), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -31,10 +35,13 @@ class LoginForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=40), clean_text])
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=60), clean_text])
-    role = SelectField(_l("角色"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("角色"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
     district_code = SelectField(_l("所属区县"), validators=[Optional()])
     active = BooleanField(_l("启用"), default=True)
     password = PasswordField(
-        _l("新密码（留空则自动生成或不修改）"), validators=[Optional(), Length(max=200)],
+        _l("新密码（留空则自动生成或不修改）"),
+        validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "new-password"},
     )

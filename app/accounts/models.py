@@ -1,4 +1,5 @@
 """Staff accounts and the attempt counters that throttle logins and one-time codes."""
+
 import enum
 from datetime import datetime
 

@@ -1,9 +1,11 @@
 """Staff sign-in, the staff dashboard, and the administrators' account pages."""
+
 import secrets
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts import services as accounts
 from app.accounts.access import ALL_STAFF, roles_required
@@ -81,8 +83,8 @@ def dashboard():
 
 def _user_form(obj=None) -> UserForm:
     form = UserForm(obj=obj)
-    form.district_code.choices = [("", _("（不限）"))] + [
-        (d.code, d.name_zh) for d in reference.districts()
+    form.district_code.choices = [SelectChoice("", _("（不限）"))] + [
+        SelectChoice(d.code, d.name_zh) for d in reference.districts()
     ]
     return form
 
@@ -102,7 +104,10 @@ def new_user():
         password = form.password.data or secrets.token_urlsafe(12)
         try:
             user = accounts.create_user(
-                form.username.data, form.display_name.data, Role(form.role.data), password,
+                form.username.data,
+                form.display_name.data,
+                Role(form.role.data),
+                password,
                 form.district_code.data or None,
             )
         except DomainError as error:
@@ -111,8 +116,14 @@ def new_user():
             status = error.status_code
         else:
             db.session.commit()
-            flash(_("已创建账号 %(name)s，初始密码：%(password)s（只显示这一次）",
-                    name=user.username, password=password), "success")
+            flash(
+                _(
+                    "已创建账号 %(name)s，初始密码：%(password)s（只显示这一次）",
+                    name=user.username,
+                    password=password,
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.users"))
     elif request.method == "POST":
         status = 400

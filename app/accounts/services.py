@@ -1,4 +1,5 @@
 """Staff accounts: sign-in with throttling, creation, edits and deactivation."""
+
 import re
 import secrets
 

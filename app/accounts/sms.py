@@ -1,4 +1,5 @@
 """Pluggable SMS senders for one-time codes: console (development), fake (tests), http (gateway)."""
+
 import json
 import logging
 import urllib.error

@@ -1,4 +1,5 @@
 """Attempt counters with a lockout that doubles each time, shared by every web worker."""
+
 import math
 from datetime import datetime, timedelta
 

@@ -1,4 +1,5 @@
 """`flask seed reference` and `flask seed demo`: both safe to run again."""
+
 import click
 from flask.cli import AppGroup
 

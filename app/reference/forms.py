@@ -1,4 +1,5 @@
 """The venue form."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
@@ -12,6 +13,8 @@ class VenueForm(FlaskForm):
     address = StringField(_l("地址"), validators=[DataRequired(), Length(max=200), clean_text])
     district_code = SelectField(_l("区县"), validators=[DataRequired()])
     venue_type_key = SelectField(_l("场所类型"), validators=[DataRequired()])
-    credit_code = StringField(_l("统一社会信用代码（可选）"), validators=[Length(max=18), clean_text])
+    credit_code = StringField(
+        _l("统一社会信用代码（可选）"), validators=[Length(max=18), clean_text]
+    )
     licence_no = StringField(_l("许可证号（可选）"), validators=[Length(max=40), clean_text])
     active = BooleanField(_l("启用"), default=True)

@@ -1,4 +1,5 @@
 """Reference data: districts, venue types, food categories, test items and limits, venues."""
+
 import enum
 from datetime import datetime
 from decimal import Decimal

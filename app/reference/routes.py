@@ -1,6 +1,8 @@
 """Administrators' venue register."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
@@ -14,8 +16,8 @@ bp = Blueprint("reference", __name__, url_prefix="/staff", template_folder="temp
 
 def _venue_form(obj=None) -> VenueForm:
     form = VenueForm(obj=obj)
-    form.district_code.choices = [(d.code, d.name_zh) for d in reference.districts()]
-    form.venue_type_key.choices = [(t.key, t.name_zh) for t in reference.venue_types()]
+    form.district_code.choices = [SelectChoice(d.code, d.name_zh) for d in reference.districts()]
+    form.venue_type_key.choices = [SelectChoice(t.key, t.name_zh) for t in reference.venue_types()]
     return form
 
 

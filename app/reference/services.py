@@ -1,4 +1,5 @@
 """Loading the shipped reference data, and the venue register."""
+
 import csv
 import re
 from decimal import Decimal
@@ -55,7 +56,11 @@ def load_reference_data() -> dict[str, int]:
         _upsert(
             District,
             {"code": row["code"]},
-            {"name_zh": row["name_zh"], "name_en": row["name_en"], "kind": DistrictKind(row["kind"])},
+            {
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "kind": DistrictKind(row["kind"]),
+            },
         )
         for row in _rows("districts.csv")
     )
@@ -109,7 +114,9 @@ def load_reference_data() -> dict[str, int]:
         ).first()
         if item is None:
             db.session.add(
-                TestItem(category_code=row["category_code"], food=row["food"], name=row["item"], **values)
+                TestItem(
+                    category_code=row["category_code"], food=row["food"], name=row["item"], **values
+                )
             )
             changes["test_items"] += 1
             continue
@@ -160,7 +167,12 @@ def get_venue(venue_id: int) -> Venue:
 
 
 def _clean_venue_fields(
-    name: str, address: str, district_code: str, venue_type_key: str, credit_code: str, licence_no: str
+    name: str,
+    address: str,
+    district_code: str,
+    venue_type_key: str,
+    credit_code: str,
+    licence_no: str,
 ) -> dict:
     name, address = name.strip(), address.strip()
     if not name:
@@ -193,11 +205,18 @@ def _ensure_unique_name(name: str, district_code: str, venue_id: int | None) -> 
 
 
 def create_venue(
-    *, name: str, address: str, district_code: str, venue_type_key: str,
-    credit_code: str = "", licence_no: str = "",
+    *,
+    name: str,
+    address: str,
+    district_code: str,
+    venue_type_key: str,
+    credit_code: str = "",
+    licence_no: str = "",
 ) -> Venue:
     """Register a venue; raises DomainError for unknown districts/types or a duplicate name."""
-    fields = _clean_venue_fields(name, address, district_code, venue_type_key, credit_code, licence_no)
+    fields = _clean_venue_fields(
+        name, address, district_code, venue_type_key, credit_code, licence_no
+    )
     _ensure_unique_name(fields["name"], fields["district_code"], None)
     venue = Venue(**fields)
     db.session.add(venue)
@@ -206,15 +225,23 @@ def create_venue(
 
 
 def update_venue(
-    venue: Venue, *, name: str, address: str, district_code: str, venue_type_key: str,
-    credit_code: str = "", licence_no: str = "", active: bool = True,
+    venue: Venue,
+    *,
+    name: str,
+    address: str,
+    district_code: str,
+    venue_type_key: str,
+    credit_code: str = "",
+    licence_no: str = "",
+    active: bool = True,
 ) -> Venue:
     """Edit a venue, or deactivate it (it stays in past rounds but is no longer offered)."""
-    fields = _clean_venue_fields(name, address, district_code, venue_type_key, credit_code, licence_no)
+    fields = _clean_venue_fields(
+        name, address, district_code, venue_type_key, credit_code, licence_no
+    )
     _ensure_unique_name(fields["name"], fields["district_code"], venue.id)
     for field, value in fields.items():
         setattr(venue, field, value)
     venue.active = active
     db.session.flush()
     return venue
-

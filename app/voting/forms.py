@@ -1,4 +1,5 @@
 """Residents' forms (phone, code, ballot, suggestion) and planners' round forms."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from app.forms import clean_text
@@ -78,7 +80,8 @@ class RoundForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(), Length(max=120), clean_text])
     description = TextAreaField(_l("说明"), validators=[Length(max=2000), clean_text])
     theme = SelectField(
-        _l("主题"), choices=[(theme.value, label) for theme, label in THEME_LABELS.items()]
+        _l("主题"),
+        choices=[SelectChoice(theme.value, label) for theme, label in THEME_LABELS.items()],
     )
     opens_at = DateTimeLocalField(
         _l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
@@ -87,12 +90,16 @@ class RoundForm(FlaskForm):
         _l("截止时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
     max_foods = IntegerField(_l("每张选票最多选食品数"), default=5, validators=[NumberRange(1, 30)])
-    max_venues = IntegerField(_l("每张选票最多选场所数"), default=3, validators=[NumberRange(0, 30)])
+    max_venues = IntegerField(
+        _l("每张选票最多选场所数"), default=3, validators=[NumberRange(0, 30)]
+    )
     max_test_groups = IntegerField(
         _l("每张选票最多选检测项目类别数"), default=2, validators=[NumberRange(0, 10)]
     )
     batch_budget = IntegerField(_l("抽检批次预算"), default=100, validators=[NumberRange(1, 10000)])
-    top_foods = IntegerField(_l("入选食品数（前 N 名）"), default=10, validators=[NumberRange(1, 100)])
+    top_foods = IntegerField(
+        _l("入选食品数（前 N 名）"), default=10, validators=[NumberRange(1, 100)]
+    )
     hide_counts = BooleanField(_l("投票结束前隐藏票数"))
 
 
@@ -120,7 +127,10 @@ class QuotaForm(FlaskForm):
 
 class ModerationForm(FlaskForm):
     status = SelectField(
-        choices=[(SuggestionStatus.ACCEPTED.value, _l("采纳")), (SuggestionStatus.REJECTED.value, _l("不采纳"))]
+        choices=[
+            SelectChoice(SuggestionStatus.ACCEPTED.value, _l("采纳")),
+            SelectChoice(SuggestionStatus.REJECTED.value, _l("不采纳")),
+        ]
     )
 
 

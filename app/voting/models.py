@@ -1,4 +1,5 @@
 """Rounds, their candidates, residents, one-time codes, ballots and suggestions."""
+
 import enum
 from datetime import datetime
 
@@ -7,14 +8,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import UTCDateTime, utcnow
 from app.extensions import db
-from app.reference.models import FoodCategory, TestItem, TestItemGroup, Venue, VenueType, enum_column
+from app.reference.models import (
+    FoodCategory,
+    TestItem,
+    TestItemGroup,
+    Venue,
+    VenueType,
+    enum_column,
+)
 
 
 class RoundTheme(enum.Enum):
-    CAMPUS = "campus"                # 你点我检进校园
-    FESTIVAL = "festival"            # 进节日市场、进年货市场
-    MARKET = "market"                # 进农贸市场、进商超
-    GENERAL = "general"              # 综合
+    CAMPUS = "campus"  # 你点我检进校园
+    FESTIVAL = "festival"  # 进节日市场、进年货市场
+    MARKET = "market"  # 进农贸市场、进商超
+    GENERAL = "general"  # 综合
 
 
 class RoundStatus(enum.Enum):

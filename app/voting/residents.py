@@ -1,4 +1,5 @@
 """Residents prove a phone number with a one-time code; only HMACs are ever stored."""
+
 import hashlib
 import hmac
 import re
@@ -86,7 +87,12 @@ def send_code(raw_phone: str, ip: str, now: datetime) -> str:
     throttle.record_attempt("otp_send_phone", digest, now)
     minutes = ttl // 60
     sms_sender().send(
-        phone, _("【你点我检】验证码 %(code)s，%(num)d 分钟内有效。请勿告诉他人。", code=code, num=minutes)
+        phone,
+        _(
+            "【你点我检】验证码 %(code)s，%(num)d 分钟内有效。请勿告诉他人。",
+            code=code,
+            num=minutes,
+        ),
     )
     return code
 

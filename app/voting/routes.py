@@ -1,4 +1,5 @@
 """Residents' pages (rounds, phone check, ballot, ranking) and planners' round pages."""
+
 from urllib.parse import urlsplit
 
 from flask import (
@@ -13,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
@@ -62,7 +64,12 @@ def _current_resident():
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths may follow a verification."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("voting.index")
 
@@ -178,7 +185,9 @@ def submit_ballot(round_id: int):
     resident = _current_resident()
     if resident is None:
         flash(_("投票前请先验证手机号码。"), "error")
-        return redirect(url_for("voting.verify_phone", next=url_for("voting.round_page", round_id=round_id)))
+        return redirect(
+            url_for("voting.verify_phone", next=url_for("voting.round_page", round_id=round_id))
+        )
     form = BallotForm()
     if not form.validate_on_submit():
         return _ballot_page(round_id, form, status=400)
@@ -201,7 +210,9 @@ def suggest(round_id: int):
     resident = _current_resident()
     if resident is None:
         flash(_("提交建议前请先验证手机号码。"), "error")
-        return redirect(url_for("voting.verify_phone", next=url_for("voting.round_page", round_id=round_id)))
+        return redirect(
+            url_for("voting.verify_phone", next=url_for("voting.round_page", round_id=round_id))
+        )
     form = SuggestionForm()
     status = 400
     if form.validate_on_submit():
@@ -302,21 +313,29 @@ def new_round():
 def _candidate_forms(round_) -> dict:
     foods = FoodCandidateForm(prefix="food", formdata=None)
     foods.category_code.choices = [
-        (c.code, f"{c.code} {c.name_zh}") for c in reference.food_categories()
+        SelectChoice(c.code, f"{c.code} {c.name_zh}") for c in reference.food_categories()
     ]
     venues = VenueCandidateForm(prefix="venue", formdata=None)
     venues.venue_id.choices = [
-        (v.id, f"{v.district.name_zh} · {v.name}") for v in reference.list_venues(active_only=True)
+        SelectChoice(v.id, f"{v.district.name_zh} · {v.name}")
+        for v in reference.list_venues(active_only=True)
     ]
-    types = [(t.key, t.name_zh) for t in reference.venue_types()]
+    types = [SelectChoice(t.key, t.name_zh) for t in reference.venue_types()]
     venue_types = VenueTypeCandidateForm(prefix="vtype", formdata=None)
     venue_types.venue_type_key.choices = types
     groups = GroupCandidateForm(prefix="group", formdata=None)
-    groups.test_group_key.choices = [(g.key, g.name_zh) for g in reference.test_item_groups()]
+    groups.test_group_key.choices = [
+        SelectChoice(g.key, g.name_zh) for g in reference.test_item_groups()
+    ]
     quota = QuotaForm(prefix="quota", formdata=None)
     quota.venue_type_key.choices = types
-    return {"food_form": foods, "venue_form": venues, "vtype_form": venue_types,
-            "group_form": groups, "quota_form": quota}
+    return {
+        "food_form": foods,
+        "venue_form": venues,
+        "vtype_form": venue_types,
+        "group_form": groups,
+        "quota_form": quota,
+    }
 
 
 @staff_bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
@@ -385,7 +404,7 @@ def _form_int(name: str) -> int:
 def add_food(round_id: int):
     def add(round_):
         form = FoodCandidateForm(prefix="food")
-        form.category_code.choices = [(c.code, c.code) for c in reference.food_categories()]
+        form.category_code.choices = [SelectChoice(c.code) for c in reference.food_categories()]
         if not form.validate():
             raise DomainError(_("请填写食品名称并选择分类。"))
         voting.add_food_candidate(round_, form.name.data, form.category_code.data)
@@ -428,7 +447,9 @@ def remove_candidate(round_id: int, candidate_id: int):
 def set_quota(round_id: int):
     return _candidate_action(
         round_id,
-        lambda r: voting.set_quota(r, _form_value("quota-venue_type_key"), _form_int("quota-batches")),
+        lambda r: voting.set_quota(
+            r, _form_value("quota-venue_type_key"), _form_int("quota-batches")
+        ),
     )
 
 

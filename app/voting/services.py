@@ -1,4 +1,5 @@
 """Rounds and their rules, ballots, the ranking and residents' suggestions."""
+
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,7 +175,9 @@ def add_test_group_candidate(round_: Round, group_key: str) -> Candidate:
     group = db.session.get(TestItemGroup, group_key)
     if group is None:
         raise DomainError(_("未知的检测项目类别。"), field="test_group_key")
-    candidate = Candidate(kind=CandidateKind.TEST_GROUP, label=group.name_zh, test_group_key=group.key)
+    candidate = Candidate(
+        kind=CandidateKind.TEST_GROUP, label=group.name_zh, test_group_key=group.key
+    )
     return _add_candidate(round_, candidate)
 
 
@@ -315,7 +318,9 @@ def check_picks(round_: Round, candidates: list[Candidate]) -> None:
         raise DomainError(_("检测项目最多可选 %(num)d 类。", num=round_.max_test_groups))
 
 
-def submit_ballot(round_id: int, resident: Resident, candidate_ids: list[int], now: datetime) -> Ballot:
+def submit_ballot(
+    round_id: int, resident: Resident, candidate_ids: list[int], now: datetime
+) -> Ballot:
     """Record the resident's picks, replacing any earlier ballot in the round.
 
     Raises NotFound (no such round), NotAllowed (round not accepting ballots) and DomainError
@@ -328,13 +333,17 @@ def submit_ballot(round_id: int, resident: Resident, candidate_ids: list[int], n
         raise DomainError(_("选择的项目过多：最多 %(num)d 项。", num=most))
     if len(set(candidate_ids)) != len(candidate_ids):
         raise DomainError(_("同一项目不能重复选择。"))
-    candidates = list(
-        db.session.scalars(
-            sa.select(Candidate).where(
-                Candidate.round_id == round_.id, Candidate.id.in_(candidate_ids)
+    candidates = (
+        list(
+            db.session.scalars(
+                sa.select(Candidate).where(
+                    Candidate.round_id == round_.id, Candidate.id.in_(candidate_ids)
+                )
             )
         )
-    ) if candidate_ids else []
+        if candidate_ids
+        else []
+    )
     if len(candidates) != len(candidate_ids):
         raise DomainError(_("所选项目不属于本轮投票，请刷新页面后重新选择。"))
     check_picks(round_, candidates)
@@ -384,7 +393,9 @@ def ballot_of(round_id: int, resident: Resident | None) -> Ballot | None:
 def residents_ballots(resident: Resident) -> list[Ballot]:
     return list(
         db.session.scalars(
-            sa.select(Ballot).where(Ballot.resident_id == resident.id).order_by(Ballot.updated_at.desc())
+            sa.select(Ballot)
+            .where(Ballot.resident_id == resident.id)
+            .order_by(Ballot.updated_at.desc())
         )
     )
 
@@ -467,7 +478,9 @@ def list_suggestions(status: SuggestionStatus | None = None) -> list[Suggestion]
     return list(db.session.scalars(query))
 
 
-def moderate_suggestion(suggestion_id: int, status: SuggestionStatus, moderator: User) -> Suggestion:
+def moderate_suggestion(
+    suggestion_id: int, status: SuggestionStatus, moderator: User
+) -> Suggestion:
     suggestion = db.session.get(Suggestion, suggestion_id)
     if suggestion is None:
         raise NotFound(_("未找到该建议。"))

@@ -1,0 +1,78 @@
+"""Factory functions for tests; each needs an active app context and flushes, never commits."""
+
+import itertools
+from datetime import timedelta
+
+from app.accounts.models import Role, User
+from app.accounts.services import create_user
+from app.clock import utcnow
+from app.extensions import db
+from app.reference.services import create_venue
+from app.voting import services as voting
+from app.voting.models import CandidateKind, Resident, Round, RoundTheme
+from app.voting.residents import phone_hmac
+
+PASSWORD = "correct-horse-battery"
+_serial = itertools.count(1)
+
+
+def make_user(role: Role = Role.ADMIN, username: str | None = None, **kwargs) -> User:
+    username = username or f"{role.value.replace('_', '')}{next(_serial)}"
+    return create_user(username, kwargs.pop("display_name", username), role, PASSWORD, **kwargs)
+
+
+def make_venue(type_key: str = "farmers_market", district: str = "410702", name: str | None = None):
+    return create_venue(
+        name=name or f"测试场所{next(_serial)}",
+        address="新乡市红旗区人民路1号",
+        district_code=district,
+        venue_type_key=type_key,
+    )
+
+
+def make_resident(phone: str | None = None) -> Resident:
+    resident = Resident(phone_hmac=phone_hmac(phone or f"139{next(_serial):08d}"))
+    db.session.add(resident)
+    db.session.flush()
+    return resident
+
+
+def rules(**overrides) -> voting.RoundRules:
+    now = utcnow()
+    values = {
+        "title": f"测试投票 {next(_serial)}",
+        "theme": RoundTheme.GENERAL,
+        "opens_at": now - timedelta(hours=1),
+        "closes_at": now + timedelta(days=7),
+        "max_foods": 3,
+        "max_venues": 2,
+        "max_test_groups": 1,
+        "batch_budget": 20,
+        "top_foods": 3,
+        "hide_counts": False,
+    }
+    values.update(overrides)
+    return voting.RoundRules(**values)
+
+
+def make_round(*, publish: bool = True, foods: int = 5, venues: int = 2, **overrides) -> Round:
+    """A round with `foods` food candidates, `venues` venue candidates, one venue type and
+    two test groups; published (open) unless publish=False."""
+    round_ = voting.create_round(rules(**overrides), None)
+    food_names = ["韭菜", "豇豆", "芹菜", "鸡蛋", "猪肉", "大米", "香蕉", "姜"]
+    categories = {"鸡蛋": "3305", "猪肉": "3301", "大米": "01", "香蕉": "3304"}
+    for name in food_names[:foods]:
+        voting.add_food_candidate(round_, name, categories.get(name, "3302"))
+    for _ in range(venues):
+        voting.add_venue_candidate(round_, make_venue().id)
+    voting.add_venue_type_candidate(round_, "supermarket")
+    voting.add_test_group_candidate(round_, "pesticide")
+    voting.add_test_group_candidate(round_, "vet_drug")
+    if publish:
+        voting.open_round(round_, utcnow())
+    return round_
+
+
+def ids(round_: Round, kind: CandidateKind, count: int | None = None) -> list[int]:
+    chosen = round_.candidates_of(kind)
+    return [candidate.id for candidate in chosen[:count]]

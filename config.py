@@ -45,6 +45,8 @@ class Config:
         self.SMS_HTTP_TOKEN = env.get("SMS_HTTP_TOKEN", "")
         self.SMS_HTTP_TIMEOUT = float(env.get("SMS_HTTP_TIMEOUT", "5"))
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

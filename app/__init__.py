@@ -14,6 +14,7 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     if test_config:
         app.config.update(test_config)
 
+    register_proxy_fix(app)
     register_extensions(app)
     register_i18n(app)
     register_request_guards(app)
@@ -22,6 +23,15 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind a proxy, per-IP throttles must see the resident's address, not the proxy's."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -36,3 +36,17 @@ def test_database_urls_get_the_psycopg_driver(monkeypatch):
     assert _database_url("x") == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert _database_url("x") == "postgresql+psycopg://u@h/db"
+
+
+def test_trusted_proxy_address_is_used_for_throttles(app, monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    proxied = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    @proxied.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    response = proxied.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.5"})
+    assert response.text == "203.0.113.5"

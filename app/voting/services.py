@@ -133,7 +133,9 @@ def default_test_items(food_name: str, category_code: str) -> list[TestItem]:
         )
     )
     specific = [item for item in items if item.food == food_name]
-    category_wide = [item for item in items if item.food == "*"]
+    # A food's own limit for an item replaces the category-wide one of the same name.
+    named = {item.name for item in specific}
+    category_wide = [item for item in items if item.food == "*" and item.name not in named]
     return specific + category_wide
 
 

@@ -21,6 +21,7 @@ It exits non-zero, with no RESULT line, when more than 1% of an endpoint's reque
 database disagrees with the client. Otherwise its last line is
 `RESULT vote_throughput ratio=<ballot requests/s / baseline requests/s> target>=0.5`.
 """
+
 import http.client
 import json
 import math
@@ -69,8 +70,14 @@ READY_TIMEOUT_SECONDS = 30
 MAX_ERROR_RATE = 0.01
 TARGET_RATIO = 0.5
 
-FOODS = [("韭菜", "3302"), ("豇豆", "3302"), ("芹菜", "3302"), ("鸡蛋", "3305"), ("猪肉", "3301"),
-         ("大米", "01")]
+FOODS = [
+    ("韭菜", "3302"),
+    ("豇豆", "3302"),
+    ("芹菜", "3302"),
+    ("鸡蛋", "3305"),
+    ("猪肉", "3301"),
+    ("大米", "01"),
+]
 VENUE_TYPES = ["supermarket", "farmers_market"]
 TEST_GROUPS = ["pesticide", "vet_drug"]
 CREATE_BASELINE_TABLE = """
@@ -158,13 +165,21 @@ def free_port() -> int:
 @contextmanager
 def gunicorn_server(port: int, log_path: Path) -> Iterator[None]:
     command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(WORKERS),
-        "--worker-class", "gthread",
-        "--threads", str(THREADS_PER_WORKER),
-        "--bind", f"127.0.0.1:{port}",
-        "--pythonpath", str(BENCH_DIR),
-        "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS_PER_WORKER),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--pythonpath",
+        str(BENCH_DIR),
+        "--log-level",
+        "warning",
         "vote_app:app",
     ]
     with log_path.open("wb") as log:
@@ -252,7 +267,7 @@ def load_plan(port: int, fixture: Fixture, sessions: list[tuple[str, str]]) -> d
         for i, (cookie, token) in enumerate(sessions)
     ]
     chunks = [(False, requests[:WARMUP_REQUESTS])] + [
-        (True, requests[start:start + BLOCK_REQUESTS])
+        (True, requests[start : start + BLOCK_REQUESTS])
         for start in range(WARMUP_REQUESTS, len(requests), BLOCK_REQUESTS)
     ]
     return {
@@ -339,8 +354,10 @@ def report(phases: list[dict], plan: dict, counts: tuple[int, int], problems: li
         print(f"stopped at the {LOAD_DEADLINE_SECONDS}s deadline: {made} of {planned} requests")
     ballots, baseline_rows = counts
     ballot_ok, baseline_ok = successes(phases, "ballot"), successes(phases, "baseline")
-    print(f"ballots in the database: {ballots}; successful ballot requests: {ballot_ok}"
-          f" (warm-up included)")
+    print(
+        f"ballots in the database: {ballots}; successful ballot requests: {ballot_ok}"
+        f" (warm-up included)"
+    )
     print(f"bench_baseline rows: {baseline_rows}; successful baseline requests: {baseline_ok}")
     if problems:
         print(f"server log: {len(problems)} error lines, first ones:")
@@ -348,8 +365,10 @@ def report(phases: list[dict], plan: dict, counts: tuple[int, int], problems: li
 
     for name, summary in (("baseline", baseline), ("ballot", ballot)):
         if summary.errors > MAX_ERROR_RATE * max(summary.requests, 1) or summary.requests == 0:
-            raise BenchError(f"{name}: {summary.errors} errors in {summary.requests} requests"
-                             f" {dict(summary.failures)}")
+            raise BenchError(
+                f"{name}: {summary.errors} errors in {summary.requests} requests"
+                f" {dict(summary.failures)}"
+            )
     if ballots != ballot_ok or baseline_rows != baseline_ok:
         raise BenchError("the database and the client disagree on how many writes succeeded")
     ratio = ballot.per_second / baseline.per_second
@@ -358,17 +377,21 @@ def report(phases: list[dict], plan: dict, counts: tuple[int, int], problems: li
 
 def main() -> int:
     database = f"ynwj_bench_{os.getpid()}"
-    os.environ.update({
-        "APP_ENV": "development",
-        "FLASK_APP": "wsgi.py",
-        "DATABASE_URL": f"{POSTGRES_URL}/{database}",
-        "SECRET_KEY": BENCH_KEY,
-        "PHONE_HMAC_KEY": BENCH_KEY,
-    })
+    os.environ.update(
+        {
+            "APP_ENV": "development",
+            "FLASK_APP": "wsgi.py",
+            "DATABASE_URL": f"{POSTGRES_URL}/{database}",
+            "SECRET_KEY": BENCH_KEY,
+            "PHONE_HMAC_KEY": BENCH_KEY,
+        }
+    )
     residents = WARMUP_REQUESTS + BLOCKS * BLOCK_REQUESTS
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-vote-") as tmp, \
-                scratch_database(database) as version:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-vote-") as tmp,
+            scratch_database(database) as version,
+        ):
             workdir = Path(tmp)
             flask_command("db", "upgrade")
             flask_command("seed", "reference")
@@ -376,11 +399,15 @@ def main() -> int:
             fixture = prepare_fixture(flask_app, residents)
             port = free_port()
             plan = load_plan(port, fixture, signed_sessions(flask_app, fixture.resident_ids))
-            print(f"PostgreSQL {version}, database {database}; gunicorn {WORKERS} gthread workers"
-                  f" x {THREADS_PER_WORKER} threads on 127.0.0.1:{port}")
-            print(f"client: separate process, {CONNECTIONS} keep-alive connections; warm-up"
-                  f" {WARMUP_REQUESTS} per endpoint, then {BLOCKS} blocks of {BLOCK_REQUESTS}"
-                  f" baseline then {BLOCK_REQUESTS} ballots (each from a new resident)")
+            print(
+                f"PostgreSQL {version}, database {database}; gunicorn {WORKERS} gthread workers"
+                f" x {THREADS_PER_WORKER} threads on 127.0.0.1:{port}"
+            )
+            print(
+                f"client: separate process, {CONNECTIONS} keep-alive connections; warm-up"
+                f" {WARMUP_REQUESTS} per endpoint, then {BLOCKS} blocks of {BLOCK_REQUESTS}"
+                f" baseline then {BLOCK_REQUESTS} ballots (each from a new resident)"
+            )
             log_path = workdir / "gunicorn.log"
             with gunicorn_server(port, log_path):
                 phases = run_load(plan, workdir)

@@ -5,6 +5,7 @@ app's before-request hooks) but applies no rules: one INSERT into bench_baseline
 bench creates, then a commit. It is the ceiling a ballot could reach on the same server. The
 route exists only here, never in app/, and is exempt from CSRF because it is no product route.
 """
+
 import sqlalchemy as sa
 from flask import request, session
 

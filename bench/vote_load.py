@@ -8,6 +8,7 @@ expected status and, for a redirect, the expected location path; anything else i
 No new request starts after the deadline. Prints one JSON list: per phase, the requests made,
 the errors (with a count per cause), the wall-clock seconds and each request's latency in ms.
 """
+
 import http.client
 import json
 import queue

@@ -138,7 +138,10 @@ def verify_code():
     elif request.method == "POST":
         status = 400
     masked = phone[:3] + "****" + phone[-4:]
-    return render_template("voting/verify_code.html", form=form, masked_phone=masked), status
+    minutes = current_app.config["OTP_TTL_SECONDS"] // 60
+    return render_template(
+        "voting/verify_code.html", form=form, masked_phone=masked, code_minutes=minutes
+    ), status
 
 
 @bp.post("/signout")
@@ -182,8 +185,8 @@ def round_page(round_id: int):
 
 @bp.post("/rounds/<int:round_id>")
 def submit_ballot(round_id: int):
-    resident = _current_resident()
-    if resident is None:
+    resident_id = session.get("resident_id")
+    if not isinstance(resident_id, int):
         flash(_("投票前请先验证手机号码。"), "error")
         return redirect(
             url_for("voting.verify_phone", next=url_for("voting.round_page", round_id=round_id))
@@ -192,13 +195,13 @@ def submit_ballot(round_id: int):
     if not form.validate_on_submit():
         return _ballot_page(round_id, form, status=400)
     try:
-        ballot = voting.submit_ballot(round_id, resident, form.candidate.data, utcnow())
+        receipt = voting.submit_ballot(round_id, resident_id, form.candidate.data, utcnow())
     except DomainError as error:
         db.session.rollback()
         form.candidate.errors = [error.message]
         return _ballot_page(round_id, form, status=error.status_code)
     db.session.commit()
-    if ballot.version > 1:
+    if receipt.version > 1:
         flash(_("已修改您的投票，以最后一次提交为准。"), "success")
     else:
         flash(_("投票成功，感谢参与！"), "success")

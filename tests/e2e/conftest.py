@@ -4,6 +4,7 @@ Debian's Chromium driven by Playwright as a 360 px wide phone with JavaScript sw
 The server runs in a thread of the test process, so a test can read the fake SMS outbox
 (app.extensions["sms_sender"].outbox) to learn the one-time code a resident was sent.
 """
+
 import threading
 
 import pytest

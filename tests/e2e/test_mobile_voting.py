@@ -1,4 +1,5 @@
 """A resident votes on a 360 px phone with JavaScript off; the public pages fit that phone."""
+
 import os
 import re
 
@@ -206,8 +207,9 @@ def test_public_pages_fit_a_360px_phone(app, page: Page, tmp_path):
         # Someone else's ballot, so the ranking has bars and counts.
         voting.submit_ballot(
             round_id,
-            make_resident("13700000001"),
-            ids(round_, CandidateKind.FOOD, 2) + ids(round_, CandidateKind.VENUE, 1)
+            make_resident("13700000001").id,
+            ids(round_, CandidateKind.FOOD, 2)
+            + ids(round_, CandidateKind.VENUE, 1)
             + ids(round_, CandidateKind.TEST_GROUP, 1),
             now,
         )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.extensions import db
 from app.voting import services as voting
-from app.voting.models import Ballot, BallotPick, CandidateKind, Resident, Round
+from app.voting.models import Ballot, BallotPick, CandidateKind, Round
 from tests.factories import ids, make_resident, make_round
 
 pytestmark = [
@@ -26,8 +26,7 @@ def _submit(app, round_id, resident_id, picks, *, after_flush=None, errors):
     try:
         with app.app_context():
             round_ = db.session.get(Round, round_id)
-            resident = db.session.get(Resident, resident_id)
-            voting.submit_ballot(round_.id, resident, picks, utcnow())
+            voting.submit_ballot(round_.id, resident_id, picks, utcnow())
             if after_flush:
                 after_flush()
             db.session.commit()

@@ -26,9 +26,10 @@ def test_ballot_within_limits_is_stored(ctx, now):
     picks = (
         ids(round_, FOOD, 3) + ids(round_, VENUE, 1) + ids(round_, VTYPE, 1) + ids(round_, GROUP, 1)
     )
-    ballot = voting.submit_ballot(round_.id, resident, picks, now)
+    receipt = voting.submit_ballot(round_.id, resident.id, picks, now)
+    ballot = db.session.get(Ballot, receipt.ballot_id)
     assert sorted(p.candidate_id for p in ballot.picks) == sorted(picks)
-    assert ballot.version == 1
+    assert ballot.version == receipt.version == 1
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ def test_limits_are_enforced_and_nothing_stored(ctx, now, foods, venues, groups,
     venue_ids = (ids(round_, VENUE) + ids(round_, VTYPE))[:venues]
     picks = ids(round_, FOOD, foods) + venue_ids + ids(round_, GROUP, groups)
     with pytest.raises(DomainError, match=message):
-        voting.submit_ballot(round_.id, resident, picks, now)
+        voting.submit_ballot(round_.id, resident.id, picks, now)
     db.session.rollback()
     assert count_rows(Ballot) == 0
 
@@ -54,14 +55,14 @@ def test_limits_are_enforced_and_nothing_stored(ctx, now, foods, venues, groups,
 def test_over_long_pick_list_is_refused(ctx, now):
     round_ = make_round()
     with pytest.raises(DomainError, match="选择的项目过多"):
-        voting.submit_ballot(round_.id, make_resident(), list(range(1, 500)), now)
+        voting.submit_ballot(round_.id, make_resident().id, list(range(1, 500)), now)
 
 
 def test_duplicate_pick_is_refused(ctx, now):
     round_ = make_round()
     food = ids(round_, FOOD, 1)
     with pytest.raises(DomainError, match="不能重复"):
-        voting.submit_ballot(round_.id, make_resident(), food + food, now)
+        voting.submit_ballot(round_.id, make_resident().id, food + food, now)
 
 
 def test_unknown_and_foreign_candidates_are_refused(ctx, now):
@@ -69,32 +70,32 @@ def test_unknown_and_foreign_candidates_are_refused(ctx, now):
     other = make_round()
     resident = make_resident()
     with pytest.raises(DomainError, match="不属于本轮投票"):
-        voting.submit_ballot(round_.id, resident, ids(round_, FOOD, 1) + [987654], now)
+        voting.submit_ballot(round_.id, resident.id, ids(round_, FOOD, 1) + [987654], now)
     with pytest.raises(DomainError, match="不属于本轮投票"):
-        voting.submit_ballot(round_.id, resident, ids(other, FOOD, 1), now)
+        voting.submit_ballot(round_.id, resident.id, ids(other, FOOD, 1), now)
     db.session.rollback()
     assert count_rows(Ballot) == 0
 
 
 def test_forged_round_id_is_not_found(ctx, now):
     with pytest.raises(NotFound):
-        voting.submit_ballot(424242, make_resident(), [1], now)
+        voting.submit_ballot(424242, make_resident().id, [1], now)
 
 
 def test_draft_round_refuses_ballots(ctx, now):
     round_ = make_round(publish=False)
     with pytest.raises(NotFound):  # drafts are invisible to residents
-        voting.submit_ballot(round_.id, make_resident(), ids(round_, FOOD, 1), now)
+        voting.submit_ballot(round_.id, make_resident().id, ids(round_, FOOD, 1), now)
 
 
 def test_upcoming_and_closed_rounds_refuse_ballots(ctx, now):
     upcoming = make_round(opens_at=now + timedelta(hours=2), closes_at=now + timedelta(days=2))
     with pytest.raises(NotAllowed, match="尚未开始"):
-        voting.submit_ballot(upcoming.id, make_resident(), ids(upcoming, FOOD, 1), now)
+        voting.submit_ballot(upcoming.id, make_resident().id, ids(upcoming, FOOD, 1), now)
     running = make_round()
     voting.close_round(running, now)
     with pytest.raises(NotAllowed, match="已结束"):
-        voting.submit_ballot(running.id, make_resident(), ids(running, FOOD, 1), now)
+        voting.submit_ballot(running.id, make_resident().id, ids(running, FOOD, 1), now)
 
 
 def test_round_past_its_close_time_refuses_ballots_before_the_scheduler_closes_it(ctx, now):
@@ -102,17 +103,17 @@ def test_round_past_its_close_time_refuses_ballots_before_the_scheduler_closes_i
     assert round_.status == RoundStatus.OPEN
     later = now + timedelta(minutes=6)
     with pytest.raises(NotAllowed, match="已结束"):
-        voting.submit_ballot(round_.id, make_resident(), ids(round_, FOOD, 1), later)
+        voting.submit_ballot(round_.id, make_resident().id, ids(round_, FOOD, 1), later)
 
 
 def test_changed_ballot_counts_once_and_the_last_version_wins(ctx, now):
     round_ = make_round()
     resident = make_resident()
     first, second = ids(round_, FOOD, 2), ids(round_, FOOD)[2:4]
-    voting.submit_ballot(round_.id, resident, first, now)
-    ballot = voting.submit_ballot(round_.id, resident, second, now + timedelta(minutes=1))
+    voting.submit_ballot(round_.id, resident.id, first, now)
+    receipt = voting.submit_ballot(round_.id, resident.id, second, now + timedelta(minutes=1))
     db.session.commit()
-    assert ballot.version == 2
+    assert receipt.version == 2
     assert count_rows(Ballot) == 1
     ranking = {row.candidate.id: row.votes for row in voting.tally(round_)[FOOD]}
     assert [ranking[i] for i in first] == [0, 0]
@@ -124,7 +125,7 @@ def test_ranking_orders_by_votes_and_shares_ranks_on_ties(ctx, now):
     round_ = make_round()
     foods = ids(round_, FOOD)
     for picks in ([foods[2]], [foods[2], foods[1]], [foods[1]], [foods[0]]):
-        voting.submit_ballot(round_.id, make_resident(), picks, now)
+        voting.submit_ballot(round_.id, make_resident().id, picks, now)
     rows = voting.tally(round_)[FOOD]
     assert [(row.candidate.id, row.votes, row.rank) for row in rows[:3]] == [
         (foods[1], 2, 1),
@@ -232,3 +233,38 @@ def test_the_database_refuses_a_second_ballot_for_one_resident(ctx, now):
     )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
+
+
+def test_a_foods_own_limit_replaces_the_category_wide_one(ctx):
+    round_ = make_round(publish=False, foods=0)
+    celery = voting.add_food_candidate(round_, "芹菜", "3302")
+    names = [item.name for item in celery.test_items]
+    assert names.count("毒死蜱") == 1
+    assert celery.test_items[0].standard == "GB 2763-2021"  # 芹菜's own row, not the 2019 one
+
+
+def test_a_ballot_after_closing_is_refused_even_with_the_rules_cached(ctx, now):
+    round_ = make_round()
+    voting.submit_ballot(round_.id, make_resident().id, ids(round_, FOOD, 1), now)
+    assert round_.id in voting._FROZEN_RULES
+    voting.close_round(round_, now)
+    with pytest.raises(NotAllowed, match="已结束"):
+        voting.submit_ballot(round_.id, make_resident().id, ids(round_, FOOD, 1), now)
+
+
+def test_a_stale_copy_of_the_rules_is_never_trusted(ctx, now):
+    round_ = make_round()
+    stale = voting.FrozenRules(
+        round_id=round_.id,
+        opened_at=round_.opened_at - timedelta(days=1),  # another round that had this id
+        max_foods=9,
+        max_venues=9,
+        max_test_groups=9,
+        kinds={424242: FOOD},
+    )
+    voting._FROZEN_RULES[round_.id] = stale
+    receipt = voting.submit_ballot(round_.id, make_resident().id, ids(round_, FOOD, 2), now)
+    assert receipt.version == 1 and voting._FROZEN_RULES[round_.id] != stale
+    voting._FROZEN_RULES[round_.id] = stale
+    with pytest.raises(DomainError, match="不属于本轮投票"):
+        voting.submit_ballot(round_.id, make_resident().id, [424242], now)

@@ -75,6 +75,10 @@ class Config:
     }
     THROTTLE_MAX_LOCKOUT_SECONDS = 24 * 3600
     SUGGESTION_MAX_LENGTH = 300
+    # Sampling plans (see app/scheduling/allocation.py).
+    PLAN_CAP_PER_VENUE = 2
+    PLAN_RESAMPLE_AFTER_DAYS = 90
+    TASK_DUE_DAYS = 10
 
 
 class DevelopmentConfig(Config):

@@ -65,14 +65,18 @@ def register_request_guards(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.dashboard.routes import bp as dashboard_bp
     from app.reference.routes import bp as reference_bp
+    from app.scheduling.routes import bp as scheduling_bp
     from app.voting.routes import bp as voting_bp
     from app.voting.routes import staff_bp as voting_staff_bp
 
     app.register_blueprint(voting_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(reference_bp)
     app.register_blueprint(voting_staff_bp)
+    app.register_blueprint(scheduling_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -89,7 +93,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import users_cli
+    from app.doctor import doctor_command
     from app.reference.commands import seed_cli
+    from app.scheduling.commands import rounds_cli, scheduler_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(rounds_cli)
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(doctor_command)

@@ -10,8 +10,17 @@ from app.clock import utcnow
 from app.extensions import db
 from app.reference.models import District, Venue, VenueType
 from app.reference.services import create_venue, load_reference_data
+from app.scheduling.services import allocate_round, release_plan
 from app.voting import services as voting
-from app.voting.models import Ballot, CandidateKind, Resident, Round, RoundStatus, RoundTheme
+from app.voting.models import (
+    Ballot,
+    BallotPick,
+    CandidateKind,
+    Resident,
+    Round,
+    RoundStatus,
+    RoundTheme,
+)
 from app.voting.residents import phone_hmac
 
 VENUE_NAMES = {
@@ -74,8 +83,8 @@ def _seed_venues(report: list[str]) -> None:
     districts = list(db.session.scalars(sa.select(District).order_by(District.code)))
     types = list(db.session.scalars(sa.select(VenueType).order_by(VenueType.position)))
     created = 0
-    # 48 venues: every district gets four, every venue type five or six.
-    for index in range(48):
+    # 72 venues: every district gets six, every venue type eight.
+    for index in range(72):
         district = districts[index % len(districts)]
         venue_type = types[index % len(types)]
         name = VENUE_NAMES[venue_type.key][index // len(types) % 3].format(d=_short(district))
@@ -113,7 +122,14 @@ def _venues_of(type_key: str, count: int) -> list[Venue]:
 
 
 def _round_with_candidates(
-    title: str, theme: RoundTheme, opens_in: timedelta, lasts: timedelta, foods, venue_types, groups
+    title: str,
+    theme: RoundTheme,
+    opens_in: timedelta,
+    lasts: timedelta,
+    foods,
+    quotas: dict[str, int],
+    groups,
+    budget: int,
 ) -> Round:
     now = utcnow()
     planner = db.session.scalars(sa.select(User).where(User.username == "planner")).first()
@@ -126,7 +142,7 @@ def _round_with_candidates(
             max_foods=5,
             max_venues=3,
             max_test_groups=2,
-            batch_budget=40,
+            batch_budget=budget,
             top_foods=8,
             hide_counts=False,
             description="请选出您最关心的食品和场所，得票靠前的将由市场监管部门抽样检验，结果向社会公布。",
@@ -135,11 +151,11 @@ def _round_with_candidates(
     )
     for name, category in foods:
         voting.add_food_candidate(round_, name, category)
-    for type_key in venue_types:
+    for type_key, batches in quotas.items():
         voting.add_venue_type_candidate(round_, type_key)
         for venue in _venues_of(type_key, 3):
             voting.add_venue_candidate(round_, venue.id)
-        voting.set_quota(round_, type_key, 40 // len(venue_types))
+        voting.set_quota(round_, type_key, batches)
     for group in groups:
         voting.add_test_group_candidate(round_, group)
     return round_
@@ -173,7 +189,7 @@ def _demo_ballots(round_: Round, count: int) -> None:
         )
         db.session.add(ballot)
         db.session.flush()
-        ballot.picks.extend(voting.BallotPick(round_id=round_.id, candidate_id=c.id) for c in picks)
+        ballot.picks.extend(BallotPick(round_id=round_.id, candidate_id=c.id) for c in picks)
     db.session.flush()
 
 
@@ -186,8 +202,9 @@ def _seed_rounds(report: list[str]) -> None:
             -timedelta(days=2),
             timedelta(days=21),
             OPEN_FOODS,
-            ("farmers_market", "supermarket"),
+            {"farmers_market": 12, "supermarket": 12},
             ("pesticide", "vet_drug", "contaminant"),
+            budget=40,
         )
         voting.open_round(round_, now)
         _demo_ballots(round_, 60)
@@ -199,18 +216,26 @@ def _seed_rounds(report: list[str]) -> None:
             -timedelta(days=30),
             timedelta(days=14),
             CAMPUS_FOODS,
-            ("campus_canteen", "campus_surroundings"),
+            {"campus_canteen": 12, "campus_surroundings": 10},
             ("microbe", "additive"),
+            budget=30,
         )
         round_.status = RoundStatus.OPEN
         round_.opened_at = round_.opens_at
         _demo_ballots(round_, 80)
         voting.close_round(round_, round_.closes_at)
-        report.append(f"round {round_.id}: closed, {CLOSED_ROUND_TITLE}")
+        plan = allocate_round(round_.id, round_.closes_at + timedelta(hours=1), "scheduler")
+        planner = db.session.scalars(sa.select(User).where(User.username == "planner")).one()
+        release_plan(plan, planner, round_.closes_at + timedelta(days=1))
+        report.append(
+            f"round {round_.id}: closed, plan of {len(plan.tasks)} tasks released,"
+            f" {CLOSED_ROUND_TITLE}"
+        )
 
 
 def load_demo_data() -> list[str]:
-    """Reference data, 48 venues over every district and venue type, staff, rounds."""
+    """Reference data, 72 venues over every district and venue type, staff, an open round and
+    a closed one with its released plan."""
     changes = load_reference_data()
     report = [f"reference: {sum(changes.values())} rows inserted or updated"]
     _seed_venues(report)

@@ -15,7 +15,14 @@ from app.extensions import db
 from app.reference.services import load_reference_data
 from config import _database_url
 
-REFERENCE_TABLES = {"districts", "venue_types", "food_categories", "test_item_groups", "test_items"}
+REFERENCE_TABLES = {
+    "districts",
+    "venue_types",
+    "food_categories",
+    "test_item_groups",
+    "test_items",
+    "category_venue_types",
+}
 
 
 def _test_database_url(tmp_path_factory) -> str:

@@ -8,15 +8,12 @@ from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts import services as accounts
-from app.accounts.access import ALL_STAFF, roles_required
+from app.accounts.access import roles_required
 from app.accounts.forms import ROLE_LABELS, LoginForm, UserForm
 from app.accounts.models import Role
-from app.clock import utcnow
 from app.errors import DomainError
 from app.extensions import db, limiter, login_manager
 from app.reference import services as reference
-from app.voting import services as voting
-from app.voting.models import SuggestionStatus
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -34,14 +31,14 @@ def accounts_context() -> dict:
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/staff") and "//" not in target:
         return target
-    return url_for("accounts.dashboard")
+    return url_for("dashboard.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("60/hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.dashboard"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -67,18 +64,6 @@ def logout():
     logout_user()
     flash(_("已退出登录。"), "success")
     return redirect(url_for("accounts.login"))
-
-
-@bp.get("/")
-@roles_required(*ALL_STAFF)
-def dashboard():
-    now = utcnow()
-    return render_template(
-        "accounts/dashboard.html",
-        phases=voting.public_rounds(now),
-        drafts=[r for r in voting.list_rounds() if r.status.value == "draft"],
-        pending_suggestions=len(voting.list_suggestions(SuggestionStatus.PENDING)),
-    )
 
 
 def _user_form(obj=None) -> UserForm:

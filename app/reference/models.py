@@ -136,3 +136,17 @@ class Venue(db.Model):
 
     def __repr__(self) -> str:
         return f"<Venue {self.id} {self.name}>"
+
+
+class CategoryVenueType(db.Model):
+    """Food of this category is sold at venues of this type (sub-categories inherit)."""
+
+    __tablename__ = "category_venue_types"
+
+    category_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("food_categories.code"), primary_key=True
+    )
+    venue_type_key: Mapped[str] = mapped_column(sa.ForeignKey("venue_types.key"), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<CategoryVenueType {self.category_code}@{self.venue_type_key}>"

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.reference.models import (
+    CategoryVenueType,
     District,
     DistrictKind,
     FoodCategory,
@@ -125,7 +126,37 @@ def load_reference_data() -> dict[str, int]:
                 setattr(item, field, value)
                 changes["test_items"] += 1
     db.session.flush()
+    changes["category_venue_types"] = _load_category_venue_types()
     return changes
+
+
+def _load_category_venue_types() -> int:
+    """The shipped table of where each category is sold; rows removed from the file go too."""
+    wanted = {
+        (row["category_code"], row["venue_type_key"]) for row in _rows("category_venue_types.csv")
+    }
+    present = set(
+        db.session.execute(
+            sa.select(CategoryVenueType.category_code, CategoryVenueType.venue_type_key)
+        ).tuples()
+    )
+    for code, key in sorted(wanted - present):
+        db.session.add(CategoryVenueType(category_code=code, venue_type_key=key))
+    for code, key in present - wanted:
+        db.session.execute(
+            sa.delete(CategoryVenueType).filter_by(category_code=code, venue_type_key=key)
+        )
+    db.session.flush()
+    return len(wanted ^ present)
+
+
+def sold_at() -> frozenset[tuple[str, str]]:
+    """(category code, venue type key) pairs: which venue types sell which categories."""
+    return frozenset(
+        db.session.execute(
+            sa.select(CategoryVenueType.category_code, CategoryVenueType.venue_type_key)
+        ).tuples()
+    )
 
 
 # --- Lookups ----------------------------------------------------------------------------------

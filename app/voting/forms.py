@@ -101,6 +101,7 @@ class RoundForm(FlaskForm):
         _l("入选食品数（前 N 名）"), default=10, validators=[NumberRange(1, 100)]
     )
     hide_counts = BooleanField(_l("投票结束前隐藏票数"))
+    auto_open = BooleanField(_l("到开始时间自动发布"))
 
 
 class FoodCandidateForm(FlaskForm):

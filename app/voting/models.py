@@ -67,6 +67,8 @@ class Round(db.Model):
     batch_budget: Mapped[int] = mapped_column(default=100)
     top_foods: Mapped[int] = mapped_column(default=10)
     hide_counts: Mapped[bool] = mapped_column(default=False)
+    # The scheduler publishes the draft at opens_at (a planner may publish it earlier).
+    auto_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

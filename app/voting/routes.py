@@ -275,6 +275,7 @@ def _rules_from(form: RoundForm) -> voting.RoundRules:
         batch_budget=form.batch_budget.data,
         top_foods=form.top_foods.data,
         hide_counts=form.hide_counts.data,
+        auto_open=form.auto_open.data,
     )
 
 

@@ -47,6 +47,7 @@ class RoundRules:
     top_foods: int
     hide_counts: bool
     description: str = ""
+    auto_open: bool = False
 
 
 # --- Rounds -----------------------------------------------------------------------------------
@@ -95,6 +96,7 @@ def _apply_rules(round_: Round, rules: RoundRules) -> None:
     round_.batch_budget = rules.batch_budget
     round_.top_foods = rules.top_foods
     round_.hide_counts = rules.hide_counts
+    round_.auto_open = rules.auto_open
 
 
 def update_round(round_: Round, rules: RoundRules) -> Round:
@@ -475,15 +477,20 @@ class RankedCandidate:
     votes: int
 
 
-def tally(round_: Round) -> dict[CandidateKind, list[RankedCandidate]]:
-    """Votes per candidate, ranked within each kind (ties share a rank, listed in round order)."""
-    counts = dict(
+def vote_counts(round_id: int) -> dict[int, int]:
+    """Votes per candidate id: one GROUP BY over the round's picks."""
+    return dict(
         db.session.execute(
             sa.select(BallotPick.candidate_id, sa.func.count())
-            .where(BallotPick.round_id == round_.id)
+            .where(BallotPick.round_id == round_id)
             .group_by(BallotPick.candidate_id)
         ).all()
     )
+
+
+def tally(round_: Round) -> dict[CandidateKind, list[RankedCandidate]]:
+    """Votes per candidate, ranked within each kind (ties share a rank, listed in round order)."""
+    counts = vote_counts(round_.id)
     ranking: dict[CandidateKind, list[RankedCandidate]] = {kind: [] for kind in CandidateKind}
     for kind in CandidateKind:
         ordered = sorted(

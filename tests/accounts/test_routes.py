@@ -9,9 +9,12 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.accounts.models import Role, User
+from app.clock import utcnow
 from app.extensions import db
 from app.reference.models import Venue
+from app.scheduling.services import allocate_round
 from app.voting.models import CandidateKind, Suggestion
+from app.voting.services import close_round
 from tests.factories import PASSWORD, make_resident, make_round, make_user, make_venue
 
 OPEN_ENDPOINTS = {"accounts.login", "accounts.logout"}
@@ -41,6 +44,9 @@ def fixtures_for_urls(app):
         user = make_user(Role.PLANNER, username="target")
         venue = make_venue()
         make_round()  # an open round for the dashboard
+        planned = make_round(batch_budget=2, top_foods=2)
+        close_round(planned, utcnow())
+        task = allocate_round(planned.id, utcnow(), "test").tasks[0]
         suggestion = Suggestion(round_id=round_.id, resident_id=make_resident().id, text="建议")
         db.session.add(suggestion)
         for role in Role:
@@ -52,11 +58,16 @@ def fixtures_for_urls(app):
             "user_id": user.id,
             "venue_id": venue.id,
             "suggestion_id": suggestion.id,
+            "task_id": task.id,
+            "planned_round_id": planned.id,
         }
 
 
 def _url(rule, values) -> str:
-    return rule.build({arg: values[arg] for arg in rule.arguments})[1]
+    arguments = {arg: values[arg] for arg in rule.arguments}
+    if "task_id" in arguments:  # a task lives in a plan of its own round
+        arguments["round_id"] = values["planned_round_id"]
+    return rule.build(arguments)[1]
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -138,9 +138,9 @@ def _history(round_id: int, today: date) -> dict[tuple[int, str], PastSample]:
     return history
 
 
-def allocation_input(round_: Round, today: date) -> AllocationInput:
-    """Everything the pure allocation needs, read from the database in a few queries."""
-    counts = voting.vote_counts(round_.id)
+def allocation_input(round_: Round, today: date, counts: dict[int, int]) -> AllocationInput:
+    """Everything the pure allocation needs, read from the database in a few queries;
+    `counts` is the round's tally (votes per candidate id)."""
     foods = tuple(
         FoodChoice(c.id, c.label, c.food_category_code, counts.get(c.id, 0), c.position)
         for c in round_.candidates_of(CandidateKind.FOOD)
@@ -230,7 +230,8 @@ def allocate_round(round_id: int, now: datetime, made_by: str) -> SamplingPlan:
     round_ = db.session.get(Round, round_id)
     db.session.refresh(round_)
     today = to_shanghai(now).date()
-    data = allocation_input(round_, today)
+    counts = voting.vote_counts(round_.id)
+    data = allocation_input(round_, today, counts)
     try:
         allocation = allocate_batches(data)
     except AllocationError as error:
@@ -251,7 +252,6 @@ def allocate_round(round_id: int, now: datetime, made_by: str) -> SamplingPlan:
         db.session.flush()
     except IntegrityError as error:
         raise NotAllowed(_("该轮投票已生成抽检计划。")) from error
-    counts = voting.vote_counts(round_.id)
     groups = db.session.scalars(
         sa.select(TestItemGroup).where(TestItemGroup.key.in_(requested_test_groups(round_, counts)))
     ).all()

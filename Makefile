@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 export FLASK_APP := wsgi.py
 
-.PHONY: run test translations lint bench-vote clean
+.PHONY: run scheduler test translations lint messages bench-vote bench-allocate clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: translations
 	$(BIN)/flask seed demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The scheduler is its own process: run it beside `make run` in a second terminal.
+scheduler: translations
+	$(BIN)/flask scheduler run
+
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -35,6 +39,9 @@ messages: $(STAMP)
 
 bench-vote: $(STAMP)
 	$(BIN)/python bench/vote.py
+
+bench-allocate: $(STAMP)
+	$(BIN)/python bench/allocate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -50,3 +50,13 @@ def test_trusted_proxy_address_is_used_for_throttles(app, monkeypatch):
 
     response = proxied.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.5"})
     assert response.text == "203.0.113.5"
+
+
+def test_web_workers_never_start_a_scheduler():
+    import threading
+
+    before = {thread.ident for thread in threading.enumerate()}
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.test_client().get("/staff/login")
+    started = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert started == []

@@ -255,30 +255,33 @@ def allocate_round(round_id: int, now: datetime, made_by: str) -> SamplingPlan:
     groups = db.session.scalars(
         sa.select(TestItemGroup).where(TestItemGroup.key.in_(requested_test_groups(round_, counts)))
     ).all()
-    tasks = [
-        Task(
-            plan=plan,
-            food_candidate_id=planned.food.candidate_id,
-            venue_id=planned.venue.venue_id,
-            food_rank=planned.food_rank,
-            food_votes=planned.food.votes,
-            venue_votes=planned.venue.votes,
-            venue_rule=VenueRuleKind(planned.rule.value),
-            test_groups=list(groups),
-            created_at=now,
-        )
-        for planned in allocation.tasks
-    ]
-    db.session.add_all(tasks)
-    db.session.flush()
     districts = {venue.venue_id: venue.district_code for venue in data.venues}
     teams = assign_teams(
-        [(task.id, districts[task.venue_id]) for task in tasks], _inspectors(), open_workload()
+        [
+            (index, districts[planned.venue.venue_id])
+            for index, planned in enumerate(allocation.tasks)
+        ],
+        _inspectors(),
+        open_workload(),
     )
-    for task in tasks:
-        if task.id in teams:
-            task.inspector_a_id, task.inspector_b_id = teams[task.id]
-            task.status = TaskStatus.ASSIGNED
+    for index, planned in enumerate(allocation.tasks):
+        team = teams.get(index)
+        db.session.add(
+            Task(
+                plan=plan,
+                food_candidate_id=planned.food.candidate_id,
+                venue_id=planned.venue.venue_id,
+                food_rank=planned.food_rank,
+                food_votes=planned.food.votes,
+                venue_votes=planned.venue.votes,
+                venue_rule=VenueRuleKind(planned.rule.value),
+                test_groups=list(groups),
+                inspector_a_id=team[0] if team else None,
+                inspector_b_id=team[1] if team else None,
+                status=TaskStatus.ASSIGNED if team else TaskStatus.PLANNED,
+                created_at=now,
+            )
+        )
     db.session.flush()
     return plan
 

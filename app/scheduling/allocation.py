@@ -12,7 +12,9 @@ The rules, in order:
    follow-ups come first of all.
 5. Then venues residents voted for (most votes first); then the district with the fewest
    batches so far, so no district with an eligible venue is left out before another gets a
-   second; then the venue type residents voted for most; then the lower venue id.
+   second; then the venue type (quota) with the most room left; then the venue type residents
+   voted for most; then the lower venue id. Foods take turns by rank, so the top food does not
+   take every voted venue. "Recent" means fewer than `recent_days` days ago.
 6. When those preferences leave batches unplaced, earlier choices are rearranged (augmenting
    paths of a max-flow) until the plan is complete; if no arrangement exists the plan is
    refused with the reason, never silently cut short.

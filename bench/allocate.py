@@ -35,11 +35,9 @@ exits non-zero, with no RESULT line, when a check fails.
 
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +48,8 @@ from psycopg import sql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from scratch import POSTGRES_URL, BenchError, flask_command, scratch_database  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.accounts.models import Role  # noqa: E402
@@ -63,7 +63,6 @@ from app.scheduling.services import allocate_round  # noqa: E402
 from app.voting import services as voting  # noqa: E402
 from app.voting.models import CandidateKind, RoundTheme  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 BENCH_KEY = "bench-allocate-fixed-key-for-a-scratch-database-only"
 
 SIZES = (("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000))
@@ -156,10 +155,6 @@ ORPHANS = {
 }
 
 
-class BenchError(Exception):
-    """The bench could not run or its figures cannot be trusted."""
-
-
 @dataclass
 class BenchRound:
     label: str
@@ -172,29 +167,6 @@ class BenchRound:
 
 
 # --- Database -----------------------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """A new empty database, dropped on the way out; yields PostgreSQL's version."""
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-        admin.execute(statement)
-        version = admin.execute("SHOW server_version").fetchone()[0]
-    try:
-        yield version
-    finally:
-        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-            admin.execute(statement)
-
-
-def flask_command(*args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise BenchError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
 
 def vacuum_analyze(database: str) -> None:

@@ -39,15 +39,15 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg
 import sqlalchemy as sa
 from flask import Flask, session
 from flask_wtf.csrf import generate_csrf
-from psycopg import sql
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch import POSTGRES_URL, BenchError, flask_command, scratch_database  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.clock import utcnow  # noqa: E402
@@ -56,7 +56,6 @@ from app.voting import services as voting  # noqa: E402
 from app.voting.models import Ballot, Resident, RoundTheme  # noqa: E402
 from app.voting.residents import phone_hmac  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 BENCH_KEY = "bench-vote-fixed-key-for-a-scratch-database-only"
 
 WORKERS = 2
@@ -88,10 +87,6 @@ CREATE_BASELINE_TABLE = """
         created_at timestamptz DEFAULT now()
     )
 """
-
-
-class BenchError(Exception):
-    """The bench could not run or its figures cannot be trusted."""
 
 
 @dataclass
@@ -131,29 +126,6 @@ class Summary:
 
 
 # --- Database and server ----------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """A new empty database, dropped on the way out; yields PostgreSQL's version."""
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-        admin.execute(statement)
-        version = admin.execute("SHOW server_version").fetchone()[0]
-    try:
-        yield version
-    finally:
-        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-            admin.execute(statement)
-
-
-def flask_command(*args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise BenchError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
 
 def free_port() -> int:

@@ -45,6 +45,9 @@ class Config:
         self.SMS_HTTP_TOKEN = env.get("SMS_HTTP_TOKEN", "")
         self.SMS_HTTP_TIMEOUT = float(env.get("SMS_HTTP_TIMEOUT", "5"))
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Sampling photos; the embedded CJK font for labels and notices (None: WenQuanYi).
+        self.PHOTO_DIR = env.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
+        self.CJK_FONT_PATH = env.get("CJK_FONT_PATH") or None
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
 

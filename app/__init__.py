@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_deadline_watches(app)
     return app
 
 
@@ -67,6 +68,8 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.reference.routes import bp as reference_bp
+    from app.sampling.routes import bp as sampling_bp
+    from app.sampling.routes import public_bp as tracking_bp
     from app.scheduling.routes import bp as scheduling_bp
     from app.voting.routes import bp as voting_bp
     from app.voting.routes import staff_bp as voting_staff_bp
@@ -77,6 +80,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference_bp)
     app.register_blueprint(voting_staff_bp)
     app.register_blueprint(scheduling_bp)
+    app.register_blueprint(sampling_bp)
+    app.register_blueprint(tracking_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -91,10 +96,19 @@ def register_template_helpers(app: Flask) -> None:
     register(app)
 
 
+def register_deadline_watches(app: Flask) -> None:
+    """Every step's deadlines, for the scheduler's deadline-watch job (later steps add theirs)."""
+    from app.sampling.services import watch_deadlines as samples_late_to_lab
+    from app.scheduling.services import watch_deadlines as tasks_overdue
+
+    app.extensions["deadline_watches"] = [tasks_overdue, samples_late_to_lab]
+
+
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import users_cli
     from app.doctor import doctor_command
     from app.reference.commands import seed_cli
+    from app.sampling.commands import custody_cli
     from app.scheduling.commands import rounds_cli, scheduler_cli
 
     app.cli.add_command(seed_cli)
@@ -102,3 +116,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(rounds_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(custody_cli)

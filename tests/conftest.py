@@ -33,7 +33,13 @@ def _test_database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": _test_database_url(tmp_path_factory)})
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": _test_database_url(tmp_path_factory),
+            "PHOTO_DIR": str(tmp_path_factory.mktemp("photos")),
+        },
+    )
     with app.app_context():
         flask_migrate.upgrade()
         load_reference_data()

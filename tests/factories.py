@@ -76,3 +76,59 @@ def make_round(*, publish: bool = True, foods: int = 5, venues: int = 2, **overr
 def ids(round_: Round, kind: CandidateKind, count: int | None = None) -> list[int]:
     chosen = round_.candidates_of(kind)
     return [candidate.id for candidate in chosen[:count]]
+
+
+PNG_PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db40000000049454e44ae426082"
+)
+
+
+def sampling_record(**overrides):
+    """A complete, valid sampling form for today."""
+    from app.clock import to_shanghai
+    from app.sampling.models import Packaging, SamplingStage, Storage
+    from app.sampling.services import PhotoUpload, SamplingRecord
+
+    today = to_shanghai(utcnow()).date()
+    values = {
+        "official_number": f"DC{today.year % 100:02d}410700{next(_serial):06d}",
+        "stage": SamplingStage.CIRCULATION,
+        "product_name": "韭菜",
+        "packaging": Packaging.BULK,
+        "storage": Storage.AMBIENT,
+        "quantity": 2,
+        "backup_quantity": 2,
+        "quantity_unit": "kg",
+        "sampled_on": today,
+        "purchase_date": today,
+        "business_signer": "王摊主",
+        "photos": [PhotoUpload(PNG_PIXEL)],
+    }
+    values.update(overrides)
+    return SamplingRecord(**values)
+
+
+def make_released_task(inspectors=None):
+    """A task of a released plan, assigned to two inspectors (created when not given)."""
+    from app.scheduling.services import allocate_round, reassign_task, release_plan
+    from app.voting.services import close_round, submit_ballot
+
+    inspectors = inspectors or [make_user(Role.INSPECTOR), make_user(Role.INSPECTOR)]
+    round_ = make_round(batch_budget=2, top_foods=2)
+    foods = ids(round_, CandidateKind.FOOD, 2)
+    submit_ballot(round_.id, make_resident().id, foods, utcnow())
+    close_round(round_, utcnow())
+    plan = allocate_round(round_.id, utcnow(), "test")
+    for task in plan.tasks:  # other inspectors may exist: this pair takes the whole plan
+        reassign_task(task, inspectors[0].id, inspectors[1].id)
+    release_plan(plan, inspectors[0], utcnow())
+    return plan.tasks[0], inspectors
+
+
+def make_sample(**overrides):
+    """A sample recorded on a released task by its first inspector."""
+    from app.sampling.services import record_sample
+
+    task, inspectors = make_released_task()
+    return record_sample(task, sampling_record(**overrides), inspectors[0], utcnow())

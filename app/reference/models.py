@@ -1,7 +1,7 @@
 """Reference data: districts, venue types, food categories, test items and limits, venues."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -150,3 +150,16 @@ class CategoryVenueType(db.Model):
 
     def __repr__(self) -> str:
         return f"<CategoryVenueType {self.category_code}@{self.venue_type_key}>"
+
+
+class CalendarOverride(db.Model):
+    """An administrator's word on one day: a working day or a day off (wins over the library)."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    def __repr__(self) -> str:
+        return f"<CalendarOverride {self.day} {'work' if self.working else 'off'}>"

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.errors import DomainError
@@ -65,9 +66,10 @@ def allocate_closed_rounds(now: datetime, made_by: str = "scheduler") -> list[in
 
 
 def watch_deadlines(now: datetime) -> int:
-    overdue = scheduling.watch_deadlines(now)
+    """Every registered deadline watch (see create_app); returns how many items are late."""
+    late = sum(watch(now) for watch in current_app.extensions["deadline_watches"])
     db.session.commit()
-    return overdue
+    return late
 
 
 def beat(started_at: datetime, now: datetime) -> None:

@@ -66,6 +66,18 @@ def resolve_alert(kind: str, subject: str, now: datetime) -> None:
     )
 
 
+def sync_alerts(kind: str, current: dict[str, str], now: datetime) -> None:
+    """Raise an alert per subject in `current` and resolve this kind's others."""
+    for subject, message in current.items():
+        raise_alert(kind, subject, message, now)
+    for alert in db.session.scalars(
+        sa.select(Alert).where(Alert.kind == kind, Alert.resolved_at.is_(None))
+    ):
+        if alert.subject not in current:
+            alert.resolved_at = now
+    db.session.flush()
+
+
 def open_alerts() -> list[Alert]:
     return list(
         db.session.scalars(
@@ -468,24 +480,17 @@ def watch_deadlines(now: datetime) -> int:
             Task.due_on < today,
         )
     ).all()
-    for task in overdue:
-        raise_alert(
-            "task_overdue",
-            f"task:{task.id}",
-            _(
+    sync_alerts(
+        "task_overdue",
+        {
+            f"task:{task.id}": _(
                 "抽样任务逾期：%(venue)s 的 %(food)s，应于 %(due)s 前完成。",
                 venue=task.venue.name,
                 food=task.food.label,
                 due=task.due_on.isoformat(),
-            ),
-            now,
-        )
-    closed = db.session.scalars(
-        sa.select(Alert).where(Alert.kind == "task_overdue", Alert.resolved_at.is_(None))
-    ).all()
-    still = {f"task:{task.id}" for task in overdue}
-    for alert in closed:
-        if alert.subject not in still:
-            alert.resolved_at = now
-    db.session.flush()
+            )
+            for task in overdue
+        },
+        now,
+    )
     return len(overdue)

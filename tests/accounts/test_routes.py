@@ -15,16 +15,21 @@ from app.reference.models import Venue
 from app.scheduling.services import allocate_round
 from app.voting.models import CandidateKind, Suggestion
 from app.voting.services import close_round
-from tests.factories import PASSWORD, make_resident, make_round, make_user, make_venue
+from tests.factories import PASSWORD, make_resident, make_round, make_sample, make_user, make_venue
 
 OPEN_ENDPOINTS = {"accounts.login", "accounts.logout"}
 
 
 def staff_rules(app):
+    """Routes under /staff, and staff actions elsewhere (e.g. on a label's tracking page)."""
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/staff") and rule.endpoint not in OPEN_ENDPOINTS
+        if rule.endpoint not in OPEN_ENDPOINTS
+        and (
+            rule.rule.startswith("/staff")
+            or hasattr(app.view_functions[rule.endpoint], "allowed_roles")
+        )
     ]
 
 
@@ -47,6 +52,7 @@ def fixtures_for_urls(app):
         planned = make_round(batch_budget=2, top_foods=2)
         close_round(planned, utcnow())
         task = allocate_round(planned.id, utcnow(), "test").tasks[0]
+        sample = make_sample()
         suggestion = Suggestion(round_id=round_.id, resident_id=make_resident().id, text="建议")
         db.session.add(suggestion)
         for role in Role:
@@ -60,12 +66,16 @@ def fixtures_for_urls(app):
             "suggestion_id": suggestion.id,
             "task_id": task.id,
             "planned_round_id": planned.id,
+            "sample_id": sample.id,
+            "photo_id": sample.photos[0].id,
+            "code": sample.portions[0].code,
+            "action": "received",
         }
 
 
 def _url(rule, values) -> str:
     arguments = {arg: values[arg] for arg in rule.arguments}
-    if "task_id" in arguments:  # a task lives in a plan of its own round
+    if "task_id" in arguments and "round_id" in arguments:  # a task lives in its round's plan
         arguments["round_id"] = values["planned_round_id"]
     return rule.build(arguments)[1]
 
@@ -78,6 +88,7 @@ def test_role_check_on_every_staff_route(app, client, auth, fixtures_for_urls, r
         allowed = app.view_functions[rule.endpoint].allowed_roles
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(_url(rule, fixtures_for_urls), method=method)
+            response.close()  # a photo is a streamed file
             if role in allowed and response.status_code in (401, 403):
                 problems.append(f"{method} {rule.rule}: {role.value} refused")
             if role not in allowed and response.status_code != 403:
@@ -91,6 +102,7 @@ def test_strangers_are_sent_to_the_login_page(app, client, fixtures_for_urls):
     for rule in staff_rules(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(_url(rule, fixtures_for_urls), method=method)
+            response.close()
             assert response.status_code == 302, rule.rule
             assert response.headers["Location"].startswith("/staff/login")
 

@@ -6,10 +6,13 @@ import sqlalchemy as sa
 
 from app.accounts.models import Role, User
 from app.accounts.services import create_user, generate_password
-from app.clock import utcnow
+from app.clock import to_shanghai, utcnow
 from app.extensions import db
 from app.reference.models import District, Venue, VenueType
 from app.reference.services import create_venue, load_reference_data
+from app.sampling.models import Packaging, PortionKind, Sample, SamplingStage, Storage
+from app.sampling.services import SamplingRecord, hand_over, receive, record_sample, reject
+from app.scheduling.models import PlanStatus, SamplingPlan
 from app.scheduling.services import allocate_round, release_plan
 from app.voting import services as voting
 from app.voting.models import (
@@ -226,11 +229,54 @@ def _seed_rounds(report: list[str]) -> None:
         voting.close_round(round_, round_.closes_at)
         plan = allocate_round(round_.id, round_.closes_at + timedelta(hours=1), "scheduler")
         planner = db.session.scalars(sa.select(User).where(User.username == "planner")).one()
-        release_plan(plan, planner, round_.closes_at + timedelta(days=1))
+        release_plan(plan, planner, utcnow())
         report.append(
             f"round {round_.id}: closed, plan of {len(plan.tasks)} tasks released,"
             f" {CLOSED_ROUND_TITLE}"
         )
+
+
+def _seed_samples(report: list[str]) -> None:
+    """Six tasks of the released plan sampled: two in transit (one handed to a courier), three
+    received by the lab, one refused for a broken seal; the rest stay on the task lists."""
+    if db.session.scalars(sa.select(Sample.id)).first():
+        return
+    plan = db.session.scalars(
+        sa.select(SamplingPlan).where(SamplingPlan.status == PlanStatus.RELEASED)
+    ).first()
+    if plan is None:
+        return
+    analyst = db.session.scalars(sa.select(User).where(User.username == "analyst")).one()
+    now = utcnow()
+    today = to_shanghai(now).date()
+    for index, task in enumerate(plan.tasks[:6]):
+        inspector = task.inspector_a
+        record = SamplingRecord(
+            official_number=f"DC{today.year % 100:02d}410700{index + 1:06d}",
+            stage=SamplingStage.CATERING,
+            product_name=task.food.label,
+            packaging=Packaging.BULK,
+            storage=Storage.AMBIENT,
+            quantity=2,
+            backup_quantity=2,
+            quantity_unit="kg",
+            sampled_on=today - timedelta(days=index % 3),
+            purchase_date=today - timedelta(days=index % 3),
+            batch_number=f"{today:%Y%m%d}-{index + 1}",
+            business_signer="",
+            business_refused_to_sign=index == 5,
+        )
+        if index != 5:
+            record.business_signer = "食堂负责人"
+        sample = record_sample(task, record, inspector, now - timedelta(hours=6 - index))
+        test_portion = sample.portion(PortionKind.TEST)
+        if index == 1:
+            hand_over(test_portion, inspector, "冷链物流 张师傅", now - timedelta(hours=3))
+        elif index in (2, 3, 4):
+            receive(test_portion, analyst, now - timedelta(hours=1))
+        elif index == 5:
+            reject(test_portion, analyst, "封条破损，无法确认样品完整", now - timedelta(minutes=30))
+    report.append("samples: 6 recorded (2 in transit, 3 received, 1 refused)")
 
 
 def load_demo_data() -> list[str]:
@@ -241,4 +287,5 @@ def load_demo_data() -> list[str]:
     _seed_venues(report)
     _seed_staff(report)
     _seed_rounds(report)
+    _seed_samples(report)
     return report

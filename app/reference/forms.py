@@ -1,9 +1,10 @@
-"""The venue form."""
+"""The venue and calendar forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.forms import clean_text
 
@@ -18,3 +19,15 @@ class VenueForm(FlaskForm):
     )
     licence_no = StringField(_l("许可证号（可选）"), validators=[Length(max=40), clean_text])
     active = BooleanField(_l("启用"), default=True)
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[InputRequired()])
+    working = SelectField(
+        _l("这一天"),
+        choices=[
+            SelectChoice("off", _l("放假（不是工作日）")),
+            SelectChoice("work", _l("上班（调休工作日）")),
+        ],
+    )
+    note = StringField(_l("说明"), validators=[Length(max=120), clean_text])

@@ -1,15 +1,18 @@
-"""Administrators' venue register."""
+"""Administrators' venue register and working-day calendar."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
+from app.clock import to_shanghai, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.reference import services as reference
-from app.reference.forms import VenueForm
+from app.reference.forms import CalendarOverrideForm, VenueForm
 
 bp = Blueprint("reference", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -93,3 +96,41 @@ def edit_venue(venue_id: int):
     elif request.method == "POST":
         status = 400
     return render_template("reference/venue_form.html", form=form, venue=venue), status
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def calendar():
+    """Working-day overrides: the State Council's schedule for a year the library lacks."""
+    form = CalendarOverrideForm()
+    status = 200
+    if form.validate_on_submit():
+        reference.set_calendar_override(
+            form.day.data, form.working.data == "work", form.note.data or ""
+        )
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        return redirect(url_for("reference.calendar"))
+    if request.method == "POST":
+        status = 400
+    today = to_shanghai(utcnow()).date()
+    known = reference.working_calendar()
+    return render_template(
+        "reference/calendar.html",
+        form=form,
+        overrides=reference.calendar_overrides(),
+        years=[(year, known.is_official_year(year)) for year in (today.year, today.year + 1)],
+    ), status
+
+
+@bp.post("/calendar/<day>/delete")
+@roles_required(Role.ADMIN)
+def remove_calendar_day(day: str):
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    reference.remove_calendar_override(parsed)
+    db.session.commit()
+    flash(_("已删除。"), "success")
+    return redirect(url_for("reference.calendar"))

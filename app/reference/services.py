@@ -2,6 +2,7 @@
 
 import csv
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.reference.models import (
+    CalendarOverride,
     CategoryVenueType,
     District,
     DistrictKind,
@@ -21,6 +23,7 @@ from app.reference.models import (
     Venue,
     VenueType,
 )
+from app.reference.workdays import WorkingCalendar
 
 DATA_DIR = Path(__file__).parent / "data"
 # 统一社会信用代码: 18 characters from digits and capital letters without I, O, S, V, Z.
@@ -276,3 +279,35 @@ def update_venue(
     venue.active = active
     db.session.flush()
     return venue
+
+
+# --- The working-day calendar -------------------------------------------------------------------
+
+
+def calendar_overrides() -> list[CalendarOverride]:
+    return list(db.session.scalars(sa.select(CalendarOverride).order_by(CalendarOverride.day)))
+
+
+def working_calendar() -> WorkingCalendar:
+    """The PRC calendar with the administrators' overrides."""
+    return WorkingCalendar(overrides={o.day: o.working for o in calendar_overrides()})
+
+
+def set_calendar_override(day: date, working: bool, note: str) -> CalendarOverride:
+    """Declare a day a working day or a day off, e.g. for a year the library does not know."""
+    override = db.session.get(CalendarOverride, day)
+    if override is None:
+        override = CalendarOverride(day=day, working=working, note=note.strip())
+        db.session.add(override)
+    else:
+        override.working, override.note = working, note.strip()
+    db.session.flush()
+    return override
+
+
+def remove_calendar_override(day: date) -> None:
+    override = db.session.get(CalendarOverride, day)
+    if override is None:
+        raise NotFound(_("没有这一天的设置。"))
+    db.session.delete(override)
+    db.session.flush()

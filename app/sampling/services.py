@@ -18,8 +18,7 @@ from app.accounts.models import Role, User
 from app.clock import to_shanghai
 from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
-from app.reference.models import CalendarOverride
-from app.reference.workdays import WorkingCalendar
+from app.reference.services import working_calendar
 from app.sampling import codes
 from app.sampling.custody import GENESIS, ChainLink, ChainProblem, verify_chain
 from app.sampling.models import (
@@ -62,14 +61,6 @@ TRANSITIONS = {
 
 
 # --- Working days -------------------------------------------------------------------------------
-
-
-def working_calendar() -> WorkingCalendar:
-    """The PRC calendar with the administrators' overrides."""
-    overrides = dict(
-        db.session.execute(sa.select(CalendarOverride.day, CalendarOverride.working)).all()
-    )
-    return WorkingCalendar(overrides=overrides)
 
 
 # --- The custody chain --------------------------------------------------------------------------

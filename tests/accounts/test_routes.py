@@ -70,6 +70,7 @@ def fixtures_for_urls(app):
             "photo_id": sample.photos[0].id,
             "code": sample.portions[0].code,
             "action": "received",
+            "day": "2027-02-08",
         }
 
 

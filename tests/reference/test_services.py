@@ -1,5 +1,7 @@
 """Reference data ships inside the project and loads idempotently; demo data covers the city."""
 
+from collections import Counter
+
 import sqlalchemy as sa
 
 from app.accounts.models import Role, User
@@ -7,6 +9,8 @@ from app.demo import STAFF
 from app.extensions import db
 from app.reference.models import District, FoodCategory, TestItem, Venue, VenueType
 from app.reference.services import load_reference_data
+from app.sampling.models import Sample, SampleStatus
+from app.scheduling.models import PlanStatus, SamplingPlan
 from app.voting.models import Round, RoundStatus
 from tests.conftest import count_rows
 
@@ -47,7 +51,16 @@ def test_seed_demo_is_idempotent_and_covers_every_district_and_venue_type(app, r
         )
         assert {u.role for u in db.session.scalars(sa.select(User))} == set(Role)
         statuses = [r.status for r in db.session.scalars(sa.select(Round))]
-        assert RoundStatus.OPEN in statuses and len(statuses) == 2
+        assert RoundStatus.OPEN in statuses and RoundStatus.ALLOCATED in statuses
+        plan = db.session.scalars(sa.select(SamplingPlan)).one()
+        assert plan.status == PlanStatus.RELEASED and len(plan.tasks) == 30
+        samples = Counter(s.status for s in db.session.scalars(sa.select(Sample)))
+        assert samples == {
+            SampleStatus.SAMPLED: 2,
+            SampleStatus.RECEIVED: 3,
+            SampleStatus.REJECTED: 1,
+        }
+    assert runner.invoke(args=["custody", "verify"]).exit_code == 0
 
 
 def test_seed_reference_command(runner):

@@ -10,6 +10,7 @@ from app.clock import to_shanghai
 from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
 from app.reference.models import CalendarOverride
+from app.reference.services import working_calendar
 from app.sampling import services as sampling
 from app.sampling.models import (
     CustodyEvent,
@@ -165,7 +166,7 @@ def test_lab_deadline_counts_working_days_across_national_day(ctx, now):
 def test_lab_deadline_in_an_unknown_year_warns_and_overrides_count(ctx, now):
     db.session.add(CalendarOverride(day=date(2027, 1, 4), working=False, note="元旦调休"))
     db.session.flush()
-    deadline = sampling.working_calendar().add_working_days(date(2026, 12, 31), 5)
+    deadline = working_calendar().add_working_days(date(2026, 12, 31), 5)
     # Jan 1 2027 is a Friday counted as a working day until entered; Jan 4 is entered as off.
     assert deadline.due == date(2027, 1, 8)
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.clock import to_shanghai
+from app.clock import to_shanghai, utcnow
 from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
 from app.reference.models import CalendarOverride
@@ -19,6 +19,7 @@ from app.sampling.models import (
     SamplePhoto,
     SampleStatus,
 )
+from app.scheduling import jobs
 from app.scheduling.models import TaskStatus
 from app.scheduling.services import open_alerts
 from tests.conftest import count_rows
@@ -180,3 +181,19 @@ def test_late_samples_raise_alerts_until_received(ctx, now):
     assert sampling.watch_deadlines(later) == 0
     assert [a for a in open_alerts() if a.kind == "sample_late_to_lab"] == []
     assert to_shanghai(now).date() <= sample.lab_due_on
+
+
+def test_the_deadline_watch_job_covers_samples_and_the_dashboard_lists_them(app, client, auth):
+    with app.app_context():
+        sample = make_sample()
+        make_user(Role.PLANNER, username="boss")
+        sample.lab_due_on = date(2026, 1, 5)  # long past
+        db.session.commit()
+        late = jobs.watch_deadlines(utcnow())
+        assert late >= 1
+        kinds = {alert.kind for alert in open_alerts()}
+        assert "sample_late_to_lab" in kinds
+        number = sample.official_number
+    auth.login("boss")
+    page = client.get("/staff/")
+    assert "逾期未送达检验机构的样品" in page.text and number in page.text

@@ -76,3 +76,31 @@ def page(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def camera_browser(browser):
+    """Launch a separate Chromium whose camera plays a .y4m video (looped), camera allowed
+    without a prompt: `camera_browser(path)`. Closed after the test."""
+    launched = []
+
+    def launch(video_path):
+        camera = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={video_path}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        launched.append(camera)
+        return camera
+
+    try:
+        yield launch
+    finally:
+        for camera in launched:
+            camera.close()

@@ -82,6 +82,10 @@ class Config:
     PLAN_CAP_PER_VENUE = 2
     PLAN_RESAMPLE_AFTER_DAYS = 90
     TASK_DUE_DAYS = 10
+    # After a failed result (RULES.md; both configurable): notify the business within this
+    # many working days, and close the follow-up within this many calendar days.
+    FOLLOWUP_NOTIFY_DAYS = 5
+    FOLLOWUP_CLOSE_DAYS = 90
 
 
 class DevelopmentConfig(Config):

@@ -67,6 +67,7 @@ def register_request_guards(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.dashboard.routes import bp as dashboard_bp
+    from app.lab.routes import bp as lab_bp
     from app.reference.routes import bp as reference_bp
     from app.sampling.routes import bp as sampling_bp
     from app.sampling.routes import public_bp as tracking_bp
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(scheduling_bp)
     app.register_blueprint(sampling_bp)
     app.register_blueprint(tracking_bp)
+    app.register_blueprint(lab_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -98,15 +100,17 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_deadline_watches(app: Flask) -> None:
     """Every step's deadlines, for the scheduler's deadline-watch job (later steps add theirs)."""
+    from app.lab.services import watch_deadlines as lab_deadlines
     from app.sampling.services import watch_deadlines as samples_late_to_lab
     from app.scheduling.services import watch_deadlines as tasks_overdue
 
-    app.extensions["deadline_watches"] = [tasks_overdue, samples_late_to_lab]
+    app.extensions["deadline_watches"] = [tasks_overdue, samples_late_to_lab, lab_deadlines]
 
 
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import users_cli
     from app.doctor import doctor_command
+    from app.lab.commands import lab_cli
     from app.reference.commands import seed_cli
     from app.sampling.commands import custody_cli
     from app.scheduling.commands import rounds_cli, scheduler_cli
@@ -117,3 +121,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(doctor_command)
     app.cli.add_command(custody_cli)
+    app.cli.add_command(lab_cli)

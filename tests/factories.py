@@ -3,6 +3,8 @@
 import itertools
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from app.accounts.models import Role, User
 from app.accounts.services import create_user
 from app.clock import utcnow
@@ -132,3 +134,33 @@ def make_sample(**overrides):
 
     task, inspectors = make_released_task()
     return record_sample(task, sampling_record(**overrides), inspectors[0], utcnow())
+
+
+def make_lab(name: str | None = None, retest: bool = False):
+    from app.lab.services import add_lab
+
+    return add_lab(name or f"检验所{next(_serial)}", retest)
+
+
+def make_tested_sample(*, fail: str | None = None, verify: bool = True):
+    """A received sample with a result for every item (all 0 mg/kg except `fail`, 1 mg/kg),
+    submitted by an analyst and, with verify, verified by a reviewer."""
+    from decimal import Decimal
+
+    from app.lab import services as lab
+    from app.lab.models import Lab
+    from app.sampling.services import receive
+
+    if not db.session.scalars(sa.select(Lab.id).where(Lab.retest.is_(False))).first():
+        make_lab("新乡市食品检验所")
+    analyst, reviewer = make_user(Role.LAB_ANALYST), make_user(Role.LAB_REVIEWER)
+    sample = make_sample()
+    receive(sample.portions[0], analyst, utcnow())
+    report = lab.start_testing(sample, analyst, utcnow())
+    for item in lab.items_for(sample):
+        value = Decimal("1") if item.name == fail else Decimal("0")
+        lab.enter_result(report, lab.ResultEntry(item.name, value, False, item.unit), analyst)
+    lab.submit_report(report, analyst, utcnow())
+    if verify:
+        lab.verify_report(report, reviewer, utcnow())
+    return sample, report, analyst, reviewer

@@ -19,6 +19,8 @@ class SampleStatus(enum.Enum):
     RECEIVED = "received"  # the lab checked the seals and took it
     REJECTED = "rejected"  # the lab refused it, with a written reason
     TESTING = "testing"  # the lab is testing the test portion
+    REPORTED = "reported"  # results submitted for review
+    VERIFIED = "verified"  # a second person verified the results
 
 
 class SamplingStage(enum.Enum):
@@ -91,6 +93,8 @@ class Sample(db.Model):
     lab_due_on: Mapped[date]
     lab_due_unofficial: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The lab reports within 20 working days of receipt.
+    report_due_on: Mapped[date | None]
     seals_intact: Mapped[bool | None]
     rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # The custody chain's head, so a deleted last event shows.

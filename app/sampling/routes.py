@@ -59,6 +59,8 @@ def sampling_context() -> dict:
             SampleStatus.RECEIVED: _("检验机构已接收"),
             SampleStatus.REJECTED: _("检验机构拒收"),
             SampleStatus.TESTING: _("检验中"),
+            SampleStatus.REPORTED: _("检验完成，待审核"),
+            SampleStatus.VERIFIED: _("检验结果已审核"),
         }[status],
         "stage_label": STAGE_LABELS.get,
         "packaging_label": PACKAGING_LABELS.get,
@@ -74,6 +76,13 @@ def _event_label(action: str) -> str:
         "received": _("检验机构已接收（封条完好）"),
         "rejected": _("检验机构拒收"),
         "testing": _("开始检验"),
+        "reported": _("检验完成，提交审核"),
+        "returned": _("退回复核"),
+        "verified": _("检验结果已审核"),
+        "corrected": _("结果更正，重新检验"),
+        "backup_released": _("备份样品用于复检"),
+        "backup_donated": _("备份样品已捐赠"),
+        "backup_destroyed": _("备份样品已销毁"),
     }.get(action, action)
 
 

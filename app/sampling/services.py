@@ -57,7 +57,28 @@ TRANSITIONS = {
         {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
     ),
     "testing": (SampleStatus.RECEIVED, SampleStatus.TESTING, {Role.LAB_ANALYST, Role.ADMIN}),
+    "reported": (SampleStatus.TESTING, SampleStatus.REPORTED, {Role.LAB_ANALYST, Role.ADMIN}),
+    "returned": (SampleStatus.REPORTED, SampleStatus.TESTING, {Role.LAB_REVIEWER, Role.ADMIN}),
+    "verified": (SampleStatus.REPORTED, SampleStatus.VERIFIED, {Role.LAB_REVIEWER, Role.ADMIN}),
+    # A correction after verification: the verified report is invalidated, a re-test follows.
+    "corrected": (
+        SampleStatus.VERIFIED,
+        SampleStatus.TESTING,
+        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
+    ),
+    "backup_released": (SampleStatus.VERIFIED, SampleStatus.VERIFIED, {Role.PLANNER, Role.ADMIN}),
+    "backup_donated": (
+        SampleStatus.VERIFIED,
+        SampleStatus.VERIFIED,
+        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
+    ),
+    "backup_destroyed": (
+        SampleStatus.VERIFIED,
+        SampleStatus.VERIFIED,
+        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
+    ),
 }
+REPORT_DAYS = 20  # RULES.md: the lab reports within 20 working days of receipt
 
 
 # --- Working days -------------------------------------------------------------------------------
@@ -397,6 +418,9 @@ def receive(portion: Portion, actor: User, now: datetime, note: str = "") -> Sam
     record_custody_event(sample, "received", actor, now, note=note)
     sample.received_at = now
     sample.seals_intact = True
+    sample.report_due_on = (
+        working_calendar().add_working_days(to_shanghai(now).date(), REPORT_DAYS).due
+    )
     db.session.flush()
     return sample
 

@@ -352,10 +352,10 @@ def cancel_task(task: Task, reason: str) -> Task:
 def add_task(plan: SamplingPlan, food_candidate_id: int, venue_id: int, now: datetime) -> Task:
     """A planner's extra task; raises DomainError for a food of another round, an unknown or
     inactive venue, or a pair already in the plan."""
-    food = db.session.get(Candidate, food_candidate_id)
+    food = db.session.get(Candidate, food_candidate_id) if food_candidate_id else None
     if food is None or food.round_id != plan.round_id or food.kind != CandidateKind.FOOD:
         raise DomainError(_("请选择本轮投票的候选食品。"), field="food_candidate_id")
-    venue = db.session.get(Venue, venue_id)
+    venue = db.session.get(Venue, venue_id) if venue_id else None
     if venue is None or not venue.active:
         raise DomainError(_("未知或已停用的场所。"), field="venue_id")
     if any(t.food_candidate_id == food.id and t.venue_id == venue.id for t in plan.tasks):

@@ -11,11 +11,20 @@ from app import create_app
 from app.accounts.models import Role, User
 from app.clock import utcnow
 from app.extensions import db
+from app.lab.models import FollowUp
 from app.reference.models import Venue
 from app.scheduling.services import allocate_round
 from app.voting.models import CandidateKind, Suggestion
 from app.voting.services import close_round
-from tests.factories import PASSWORD, make_resident, make_round, make_sample, make_user, make_venue
+from tests.factories import (
+    PASSWORD,
+    make_resident,
+    make_round,
+    make_sample,
+    make_tested_sample,
+    make_user,
+    make_venue,
+)
 
 OPEN_ENDPOINTS = {"accounts.login", "accounts.logout"}
 
@@ -53,6 +62,8 @@ def fixtures_for_urls(app):
         close_round(planned, utcnow())
         task = allocate_round(planned.id, utcnow(), "test").tasks[0]
         sample = make_sample()
+        _failed, failed_report, *_people = make_tested_sample(fail="腐霉利")
+        follow_up = db.session.scalars(sa.select(FollowUp)).one()
         suggestion = Suggestion(round_id=round_.id, resident_id=make_resident().id, text="建议")
         db.session.add(suggestion)
         for role in Role:
@@ -71,6 +82,8 @@ def fixtures_for_urls(app):
             "code": sample.portions[0].code,
             "action": "received",
             "day": "2027-02-08",
+            "follow_up_id": follow_up.id,
+            "step": "notified",
         }
 
 

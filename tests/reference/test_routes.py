@@ -1,4 +1,5 @@
 """Administrators enter the working-day calendar for a year the library does not know."""
+
 from datetime import date
 
 import sqlalchemy as sa

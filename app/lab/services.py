@@ -208,10 +208,10 @@ def _stored_verdict(result: Result):
 def _require_reviewer(report: TestReport, reviewer: User) -> None:
     if report.status != ReportStatus.REPORTED:
         raise NotAllowed(_("只有已提交的检验结果可以审核。"))
-    if reviewer.role not in (Role.LAB_REVIEWER, Role.ADMIN):
-        raise NotAllowed(_("您的角色不能执行此操作。"))
     if reviewer.id == report.analyst_id:
         raise NotAllowed(_("审核人不能是录入结果的检验员本人。"))
+    if reviewer.role not in (Role.LAB_REVIEWER, Role.ADMIN):
+        raise NotAllowed(_("您的角色不能执行此操作。"))
 
 
 def return_report(report: TestReport, reviewer: User, reason: str, now: datetime) -> TestReport:

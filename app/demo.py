@@ -1,6 +1,7 @@
 """Demo data so a newcomer's `make run` shows every role at work (idempotent)."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -8,9 +9,18 @@ from app.accounts.models import Role, User
 from app.accounts.services import create_user, generate_password
 from app.clock import to_shanghai, utcnow
 from app.extensions import db
+from app.lab import services as lab
+from app.lab.models import BackupFate, Lab, TestReport
 from app.reference.models import District, Venue, VenueType
 from app.reference.services import create_venue, load_reference_data
-from app.sampling.models import Packaging, PortionKind, Sample, SamplingStage, Storage
+from app.sampling.models import (
+    Packaging,
+    PortionKind,
+    Sample,
+    SampleStatus,
+    SamplingStage,
+    Storage,
+)
 from app.sampling.services import SamplingRecord, hand_over, receive, record_sample, reject
 from app.scheduling.models import PlanStatus, SamplingPlan
 from app.scheduling.services import allocate_round, release_plan
@@ -279,6 +289,105 @@ def _seed_samples(report: list[str]) -> None:
     report.append("samples: 6 recorded (2 in transit, 3 received, 1 refused)")
 
 
+LABS = (
+    ("新乡市食品药品检验所", False),
+    ("河南省食品检验研究院", True),
+    ("郑州市食品药品检验所", True),
+)
+
+
+def _results(report, analyst, fail: str | None) -> None:
+    """Not detected everywhere, except `fail`: ten times its limit (or detected, when the
+    limit is "not detected")."""
+    for item in lab.items_for(report.sample):
+        failed = item.name == fail
+        value = None
+        if failed:
+            value = item.limit_value.normalize() * 10 if item.limit_value else Decimal("0.5")
+        lab.enter_result(
+            report,
+            lab.ResultEntry(
+                item.name,
+                value,
+                not failed,
+                item.unit,
+                Decimal("0.001"),
+                item.unit,
+                "GB 23200.113-2018",
+                item.standard,
+            ),
+            analyst,
+        )
+
+
+def _seed_lab(report: list[str]) -> None:
+    """Labs; a verified pass, a verified failure with its open follow-up, one in testing, and
+    an older pass whose backup was donated."""
+    for name, retest in LABS:
+        if not db.session.scalars(sa.select(Lab.id).where(Lab.name == name)).first():
+            lab.add_lab(name, retest)
+    if db.session.scalars(sa.select(TestReport.id)).first():
+        return
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    analyst, reviewer = users["analyst"], users["reviewer"]
+    received = db.session.scalars(
+        sa.select(Sample).where(Sample.status == SampleStatus.RECEIVED).order_by(Sample.id)
+    ).all()
+    if len(received) < 3:
+        return
+    now = utcnow()
+    for sample, fail in ((received[0], None), (received[1], "腐霉利")):
+        items = lab.items_for(sample)
+        fail = fail if fail in {i.name for i in items} else (items[0].name if fail else None)
+        test = lab.start_testing(sample, analyst, now - timedelta(minutes=50))
+        _results(test, analyst, fail)
+        lab.submit_report(test, analyst, now - timedelta(minutes=40))
+        lab.verify_report(test, reviewer, now - timedelta(minutes=30))
+    lab.start_testing(received[2], analyst, now - timedelta(minutes=20))
+    _seed_donated_backup(analyst, reviewer, now)
+    report.append("lab: 1 pass, 1 failure with an open follow-up, 1 in testing, 1 backup donated")
+
+
+def _seed_donated_backup(analyst: User, reviewer: User, now) -> None:
+    plan = db.session.scalars(
+        sa.select(SamplingPlan).where(SamplingPlan.status == PlanStatus.RELEASED)
+    ).first()
+    task = next(t for t in plan.tasks if t.is_open)
+    long_ago = now - timedelta(days=110)
+    day = to_shanghai(long_ago).date()
+    record = SamplingRecord(
+        official_number=f"DC{day.year % 100:02d}410700{900001:06d}",
+        stage=SamplingStage.CATERING,
+        product_name=task.food.label,
+        packaging=Packaging.PREPACKAGED,
+        storage=Storage.AMBIENT,
+        quantity=2,
+        backup_quantity=2,
+        quantity_unit="袋",
+        sampled_on=day,
+        production_date=day - timedelta(days=10),
+        shelf_life="12个月",
+        batch_number="B20260801",
+        business_signer="食堂负责人",
+    )
+    sample = record_sample(task, record, task.inspector_a, long_ago)
+    receive(sample.portion(PortionKind.TEST), analyst, long_ago + timedelta(days=1))
+    test = lab.start_testing(sample, analyst, long_ago + timedelta(days=2))
+    _results(test, analyst, None)
+    lab.submit_report(test, analyst, long_ago + timedelta(days=8))
+    lab.verify_report(test, reviewer, long_ago + timedelta(days=9))
+    lab.dispose_backup(
+        sample,
+        BackupFate.DONATED,
+        to_shanghai(now).date(),
+        analyst,
+        now,
+        recipient="新乡市社会福利院",
+        quantity="2 袋",
+        receipt_signed_by="福利院 李院长",
+    )
+
+
 def load_demo_data() -> list[str]:
     """Reference data, 72 venues over every district and venue type, staff, an open round and
     a closed one with its released plan."""
@@ -288,4 +397,5 @@ def load_demo_data() -> list[str]:
     _seed_staff(report)
     _seed_rounds(report)
     _seed_samples(report)
+    _seed_lab(report)
     return report

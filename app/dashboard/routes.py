@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.accounts.access import ALL_STAFF, roles_required
 from app.accounts.models import Role
 from app.clock import to_shanghai, utcnow
+from app.lab import services as lab
 from app.sampling import services as sampling
 from app.scheduling import services as scheduling
 from app.voting import services as voting
@@ -32,6 +33,7 @@ def index():
         pending_suggestions=len(voting.list_suggestions(SuggestionStatus.PENDING)),
         alerts=scheduling.open_alerts(),
         late_to_lab=sampling.late_to_lab(to_shanghai(now).date()),
+        follow_ups=lab.open_follow_ups(),
         scheduler_alive=alive,
         heartbeat=beat,
         my_tasks=scheduling.inspector_tasks(current_user)

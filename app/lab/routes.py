@@ -15,6 +15,7 @@ from app.extensions import db
 from app.lab import services as lab
 from app.lab.forms import BackupForm, DateStepForm, ImportForm, ReasonForm
 from app.lab.models import BackupFate, FollowUpStatus, ReportStatus
+from app.lab.verdicts import format_decimal
 
 bp = Blueprint("lab", __name__, url_prefix="/staff/lab", template_folder="templates")
 LAB = (Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN)
@@ -46,6 +47,7 @@ def lab_context() -> dict:
         "FollowUpStatus": FollowUpStatus,
         "report_label": REPORT_LABELS.get,
         "follow_up_label": FOLLOW_UP_LABELS.get,
+        "number": lambda value: "" if value is None else format_decimal(value.normalize()),
     }
 
 

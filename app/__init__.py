@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.lab.routes import bp as lab_bp
+    from app.publishing.routes import bp as publishing_bp
     from app.reference.routes import bp as reference_bp
     from app.sampling.routes import bp as sampling_bp
     from app.sampling.routes import public_bp as tracking_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sampling_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(lab_bp)
+    app.register_blueprint(publishing_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

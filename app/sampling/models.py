@@ -21,6 +21,7 @@ class SampleStatus(enum.Enum):
     TESTING = "testing"  # the lab is testing the test portion
     REPORTED = "reported"  # results submitted for review
     VERIFIED = "verified"  # a second person verified the results
+    PUBLISHED = "published"  # listed in a published notice
 
 
 class SamplingStage(enum.Enum):

@@ -61,6 +61,7 @@ def sampling_context() -> dict:
             SampleStatus.TESTING: _("检验中"),
             SampleStatus.REPORTED: _("检验完成，待审核"),
             SampleStatus.VERIFIED: _("检验结果已审核"),
+            SampleStatus.PUBLISHED: _("结果已公告"),
         }[status],
         "stage_label": STAGE_LABELS.get,
         "packaging_label": PACKAGING_LABELS.get,
@@ -83,6 +84,7 @@ def _event_label(action: str) -> str:
         "backup_released": _("备份样品用于复检"),
         "backup_donated": _("备份样品已捐赠"),
         "backup_destroyed": _("备份样品已销毁"),
+        "published": _("结果已公告"),
     }.get(action, action)
 
 

@@ -43,40 +43,25 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 LAB_DAYS = 5  # RULES.md: samples reach the lab within 5 working days of sampling
 
 # action: (from status, to status, roles that may do it)
-TRANSITIONS = {
-    "sampled": (None, SampleStatus.SAMPLED, {Role.INSPECTOR, Role.ADMIN}),
-    "handed_over": (SampleStatus.SAMPLED, SampleStatus.SAMPLED, {Role.INSPECTOR, Role.ADMIN}),
-    "received": (
-        SampleStatus.SAMPLED,
-        SampleStatus.RECEIVED,
-        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
-    ),
-    "rejected": (
-        SampleStatus.SAMPLED,
-        SampleStatus.REJECTED,
-        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
-    ),
-    "testing": (SampleStatus.RECEIVED, SampleStatus.TESTING, {Role.LAB_ANALYST, Role.ADMIN}),
-    "reported": (SampleStatus.TESTING, SampleStatus.REPORTED, {Role.LAB_ANALYST, Role.ADMIN}),
-    "returned": (SampleStatus.REPORTED, SampleStatus.TESTING, {Role.LAB_REVIEWER, Role.ADMIN}),
-    "verified": (SampleStatus.REPORTED, SampleStatus.VERIFIED, {Role.LAB_REVIEWER, Role.ADMIN}),
-    # A correction after verification: the verified report is invalidated, a re-test follows.
-    "corrected": (
-        SampleStatus.VERIFIED,
-        SampleStatus.TESTING,
-        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
-    ),
-    "backup_released": (SampleStatus.VERIFIED, SampleStatus.VERIFIED, {Role.PLANNER, Role.ADMIN}),
-    "backup_donated": (
-        SampleStatus.VERIFIED,
-        SampleStatus.VERIFIED,
-        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
-    ),
-    "backup_destroyed": (
-        SampleStatus.VERIFIED,
-        SampleStatus.VERIFIED,
-        {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN},
-    ),
+_LAB = {Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN}
+_DONE = (SampleStatus.VERIFIED, SampleStatus.PUBLISHED)
+# action: (the states it may start from, the state it leads to (None: unchanged), roles)
+TRANSITIONS: dict[str, tuple[tuple, SampleStatus | None, set[Role]]] = {
+    "sampled": ((None,), SampleStatus.SAMPLED, {Role.INSPECTOR, Role.ADMIN}),
+    "handed_over": ((SampleStatus.SAMPLED,), None, {Role.INSPECTOR, Role.ADMIN}),
+    "received": ((SampleStatus.SAMPLED,), SampleStatus.RECEIVED, _LAB),
+    "rejected": ((SampleStatus.SAMPLED,), SampleStatus.REJECTED, _LAB),
+    "testing": ((SampleStatus.RECEIVED,), SampleStatus.TESTING, {Role.LAB_ANALYST, Role.ADMIN}),
+    "reported": ((SampleStatus.TESTING,), SampleStatus.REPORTED, {Role.LAB_ANALYST, Role.ADMIN}),
+    "returned": ((SampleStatus.REPORTED,), SampleStatus.TESTING, {Role.LAB_REVIEWER, Role.ADMIN}),
+    "verified": ((SampleStatus.REPORTED,), SampleStatus.VERIFIED, {Role.LAB_REVIEWER, Role.ADMIN}),
+    "published": ((SampleStatus.VERIFIED,), SampleStatus.PUBLISHED, {Role.PUBLISHER, Role.ADMIN}),
+    # A correction after verification (or publication): the report is invalidated and a
+    # linked re-test report follows; a published sample then needs a correction notice.
+    "corrected": (_DONE, SampleStatus.TESTING, _LAB),
+    "backup_released": (_DONE, None, {Role.PLANNER, Role.ADMIN}),
+    "backup_donated": (_DONE, None, _LAB),
+    "backup_destroyed": (_DONE, None, _LAB),
 }
 REPORT_DAYS = 20  # RULES.md: the lab reports within 20 working days of receipt
 
@@ -124,10 +109,11 @@ def record_custody_event(
     Raises NotAllowed for a step the sample's state or the actor's role does not allow."""
     if action not in TRANSITIONS:
         raise NotAllowed(_("未知的操作。"))
-    source, target, roles = TRANSITIONS[action]
+    sources, target, roles = TRANSITIONS[action]
     current = sample.status if sample.custody_count else None
-    if current != source:
+    if current not in sources:
         raise NotAllowed(_transition_refusal(action, current))
+    target = target or current
     if actor is not None and actor.role not in roles:
         raise NotAllowed(_("您的角色不能执行此操作。"))
     event = CustodyEvent(
@@ -454,8 +440,8 @@ def allowed_actions(sample: Sample, user: User | None) -> list[str]:
         return []
     return [
         action
-        for action, (source, _target, roles) in TRANSITIONS.items()
-        if action != "sampled" and source == sample.status and user.role in roles
+        for action, (sources, _target, roles) in TRANSITIONS.items()
+        if action != "sampled" and sample.status in sources and user.role in roles
     ]
 
 

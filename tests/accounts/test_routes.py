@@ -2,6 +2,7 @@
 sign-in, sign-out and the admin pages work over HTTP."""
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from app.accounts.models import Role, User
 from app.clock import utcnow
 from app.extensions import db
 from app.lab.models import FollowUp
+from app.publishing.services import NoticeDraft, publish_notice
 from app.reference.models import Venue
 from app.scheduling.services import allocate_round
 from app.voting.models import CandidateKind, Suggestion
@@ -64,6 +66,13 @@ def fixtures_for_urls(app):
         sample = make_sample()
         _failed, failed_report, *_people = make_tested_sample(fail="腐霉利")
         follow_up = db.session.scalars(sa.select(FollowUp)).one()
+        published, *_ = make_tested_sample()
+        notice = publish_notice(
+            [published],
+            NoticeDraft("抽检信息", "你点我检", date(2026, 11, 27)),
+            make_user(Role.PUBLISHER),
+            utcnow(),
+        )
         suggestion = Suggestion(round_id=round_.id, resident_id=make_resident().id, text="建议")
         db.session.add(suggestion)
         for role in Role:
@@ -84,6 +93,7 @@ def fixtures_for_urls(app):
             "day": "2027-02-08",
             "follow_up_id": follow_up.id,
             "step": "notified",
+            "notice_id": notice.id,
         }
 
 

@@ -1,0 +1,274 @@
+"""Composing and publishing notices, verifying a notice PDF, and what the public may see of a
+sample (RULES.md § Publication: published results only, never personal names)."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.clock import to_shanghai
+from app.errors import DomainError, NotAllowed, NotFound
+from app.extensions import db
+from app.lab.models import ReportStatus, TestReport
+from app.lab.services import current_report, items_for
+from app.publishing.models import Notice, NoticeEntry, NoticeStatus
+from app.publishing.notice_pdf import NoticeData, NoticeRow, render_notice
+from app.reference.models import FoodCategory, Venue
+from app.sampling.models import PortionKind, Sample, SampleStatus
+from app.sampling.services import record_custody_event
+from app.scheduling.models import SamplingPlan, Task
+from app.voting.models import Candidate
+
+BUREAU = "新乡市市场监督管理局"
+STATEMENT = "以下信息仅指本次抽检标称的生产企业相关产品的生产日期/批号和所检项目。"
+MAX_SAMPLES_PER_NOTICE = 2000
+
+
+@dataclass(frozen=True)
+class NoticeFilters:
+    round_id: int | None = None
+    verified_from: date | None = None
+    verified_to: date | None = None
+    category_code: str | None = None
+    venue_type_key: str | None = None
+
+
+def publishable_samples(filters: NoticeFilters) -> list[Sample]:
+    """Verified samples not yet published, matching the filters, oldest first."""
+    query = (
+        sa.select(Sample)
+        .join(Task, Task.id == Sample.task_id)
+        .join(SamplingPlan, SamplingPlan.id == Task.plan_id)
+        .join(Candidate, Candidate.id == Task.food_candidate_id)
+        .join(TestReport, TestReport.sample_id == Sample.id)
+        .where(Sample.status == SampleStatus.VERIFIED, TestReport.status == ReportStatus.VERIFIED)
+        .order_by(TestReport.verified_at, Sample.id)
+    )
+    if filters.round_id:
+        query = query.where(SamplingPlan.round_id == filters.round_id)
+    if filters.category_code:
+        codes = [filters.category_code] + list(
+            db.session.scalars(
+                sa.select(FoodCategory.code).where(
+                    FoodCategory.parent_code == filters.category_code
+                )
+            )
+        )
+        query = query.where(Candidate.food_category_code.in_(codes))
+    if filters.venue_type_key:
+        query = query.join(Venue, Venue.id == Task.venue_id).where(
+            Venue.venue_type_key == filters.venue_type_key
+        )
+    samples = list(db.session.scalars(query))
+    if filters.verified_from or filters.verified_to:
+        samples = [s for s in samples if _within(current_report(s), filters)]
+    return samples
+
+
+def _within(report: TestReport, filters: NoticeFilters) -> bool:
+    day = to_shanghai(report.verified_at).date()
+    return (filters.verified_from is None or day >= filters.verified_from) and (
+        filters.verified_to is None or day <= filters.verified_to
+    )
+
+
+def _or_slash(text: str | None) -> str:
+    return (text or "").strip() or "/"
+
+
+def notice_row(sample: Sample, task_source: str) -> NoticeRow:
+    report = current_report(sample)
+    venue = sample.task.venue
+    batch = " ".join(
+        part
+        for part in (
+            sample.production_date.isoformat() if sample.production_date else "",
+            sample.batch_number,
+        )
+        if part
+    )
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return NoticeRow(
+        sample_number=sample.official_number,
+        producer_name=_or_slash(sample.producer_name),
+        producer_address=_or_slash(sample.producer_address),
+        business_name=venue.name,
+        business_address=venue.address,
+        food_name=sample.product_name,
+        specification=_or_slash(sample.specification),
+        brand=_or_slash(sample.brand),
+        batch=_or_slash(batch),
+        category=sample.task.food.food_category.name_zh,
+        task_source=task_source,
+        lab=report.lab.name,
+        remark="/",
+        failed_items=report.failed_text,
+        url=f"{base}/t/{sample.portion(PortionKind.TEST).code}",
+    )
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    title: str
+    task_source: str
+    published_on: date
+    introduction: str = ""
+    items_explanation: str = ""
+
+
+def _check_samples(samples: list[Sample]) -> None:
+    if not samples:
+        raise DomainError(_("请至少选择一个已审核的样品。"))
+    if len(samples) > MAX_SAMPLES_PER_NOTICE:
+        raise DomainError(_("一期公告最多 %(num)d 个样品。", num=MAX_SAMPLES_PER_NOTICE))
+
+
+def _notice_data(
+    number: str, draft: NoticeDraft, samples: list[Sample], supersedes: str | None
+) -> NoticeData:
+    rows = [notice_row(sample, draft.task_source) for sample in samples]
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return NoticeData(
+        number=number,
+        title=draft.title,
+        published_on=draft.published_on,
+        task_source=draft.task_source,
+        introduction=draft.introduction or _default_introduction(len(rows), draft.task_source),
+        passed=[row for row in rows if not row.failed_items],
+        failed=[row for row in rows if row.failed_items],
+        items_explanation=draft.items_explanation or _items_explanation(samples),
+        verify_url=f"{base}/notices/verify?number={number}",
+        supersedes_number=supersedes,
+    )
+
+
+def _default_introduction(count: int, task_source: str) -> str:
+    return (
+        f"根据“{task_source}”安排，{BUREAU}组织抽检食品 {count} 批次，检验结果公告如下。"
+        "抽检结果仅代表所抽样品。"
+    )
+
+
+def _items_explanation(samples: list[Sample]) -> str:
+    per_food: dict[str, list[str]] = {}
+    for sample in samples:
+        names = per_food.setdefault(sample.product_name, [])
+        for item in items_for(sample):
+            if item.name not in names:
+                names.append(item.name)
+    return "；".join(f"{food}：{'、'.join(items)}" for food, items in per_food.items()) + "。"
+
+
+def _number(year: int, issue: int) -> str:
+    return f"{BUREAU}食品安全抽检信息公告 {year}年第{issue}期"
+
+
+def next_issue(year: int) -> int:
+    latest = db.session.scalar(sa.select(sa.func.max(Notice.issue)).where(Notice.year == year))
+    return (latest or 0) + 1
+
+
+def preview_pdf(samples: list[Sample], draft: NoticeDraft) -> bytes:
+    """The notice as it would be published (marked as a draft number)."""
+    _check_samples(samples)
+    year = draft.published_on.year
+    number = _number(year, next_issue(year)) + "（预览）"
+    return render_notice(
+        _notice_data(number, draft, samples, None), current_app.config.get("CJK_FONT_PATH")
+    )
+
+
+def publish_notice(
+    samples: list[Sample],
+    draft: NoticeDraft,
+    publisher: User,
+    now: datetime,
+    supersedes: Notice | None = None,
+) -> Notice:
+    """Render, store the bytes and SHA-256, list the samples and mark them published, all in
+    the caller's one transaction: a crash leaves nothing half-published and it can be run
+    again. A correction (`supersedes`) marks the earlier notice superseded; both stay."""
+    _check_samples(samples)
+    if supersedes is None and any(s.status != SampleStatus.VERIFIED for s in samples):
+        raise NotAllowed(_("只有已审核且尚未公告的样品可以公告。"))
+    for sample in samples:
+        report = current_report(sample)
+        if report is None or report.status != ReportStatus.VERIFIED:
+            raise NotAllowed(_("样品 %(number)s 的结果尚未审核。", number=sample.official_number))
+    year = draft.published_on.year
+    issue = next_issue(year)
+    number = _number(year, issue)
+    pdf = render_notice(
+        _notice_data(number, draft, samples, supersedes.number if supersedes else None),
+        current_app.config.get("CJK_FONT_PATH"),
+    )
+    notice = Notice(
+        year=year,
+        issue=issue,
+        number=number,
+        title=draft.title.strip(),
+        task_source=draft.task_source.strip(),
+        published_on=draft.published_on,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        supersedes_id=supersedes.id if supersedes else None,
+        published_by_id=publisher.id,
+        published_at=now,
+    )
+    db.session.add(notice)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise NotAllowed(_("另一位发布员刚刚发布了同一期公告，请重新发布。")) from error
+    for position, sample in enumerate(samples, start=1):
+        db.session.add(NoticeEntry(notice_id=notice.id, sample_id=sample.id, position=position))
+        if sample.status == SampleStatus.VERIFIED:
+            record_custody_event(sample, "published", publisher, now, note=number)
+    if supersedes is not None:
+        supersedes.status = NoticeStatus.SUPERSEDED
+    db.session.flush()
+    return notice
+
+
+def get_notice(notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(_("未找到该公告。"))
+    return notice
+
+
+def notices() -> list[Notice]:
+    return list(
+        db.session.scalars(sa.select(Notice).order_by(Notice.published_on.desc(), Notice.id.desc()))
+    )
+
+
+def find_notice(*, pdf: bytes | None = None, sha256: str | None = None) -> Notice | None:
+    """The published notice whose PDF is exactly this file, or has this SHA-256."""
+    if pdf is not None:
+        sha256 = hashlib.sha256(pdf).hexdigest()
+    digest = (sha256 or "").strip().lower()
+    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+        raise DomainError(_("SHA-256 应为 64 位十六进制字符。"))
+    return db.session.scalars(sa.select(Notice).where(Notice.sha256 == digest)).first()
+
+
+def published_report(sample: Sample) -> tuple[TestReport, Notice] | None:
+    """The sample's results and the latest notice that published them; None before that."""
+    entry = db.session.scalars(
+        sa.select(NoticeEntry)
+        .join(Notice)
+        .where(NoticeEntry.sample_id == sample.id)
+        .order_by(Notice.published_at.desc())
+    ).first()
+    if entry is None or sample.status != SampleStatus.PUBLISHED:
+        return None
+    report = current_report(sample)
+    if report is None or report.status != ReportStatus.VERIFIED:
+        return None
+    return report, entry.notice

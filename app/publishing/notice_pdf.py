@@ -115,7 +115,7 @@ _LEADING_COLUMNS = [
     _Column("食品名称", lambda row: row.food_name, 6),
     _Column("规格型号", lambda row: row.specification, 5),
     _Column("商标", lambda row: row.brand, 4),
-    _Column("生产日期/批号", lambda row: row.batch, 6),
+    _Column("生产日期/批号", lambda row: row.batch, 6.5),
     _Column("分类", lambda row: row.category, 5),
 ]
 _FAILED_ITEMS = _Column(FAILED_ITEMS_HEADER, lambda row: row.failed_items, 13)
@@ -232,6 +232,7 @@ def _heading(data: NoticeData, styles: _Styles) -> Flowable:
         colWidths=[qr_column, FRAME_WIDTH - 2 * qr_column, qr_column],
         style=TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), styles.font),  # else the empty cell is Helvetica
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ALIGN", (2, 0), (2, 0), "CENTER"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),

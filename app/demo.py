@@ -11,6 +11,8 @@ from app.clock import to_shanghai, utcnow
 from app.extensions import db
 from app.lab import services as lab
 from app.lab.models import BackupFate, Lab, TestReport
+from app.publishing import services as publishing
+from app.publishing.models import Notice
 from app.reference.models import District, Venue, VenueType
 from app.reference.services import create_venue, load_reference_data
 from app.sampling.models import (
@@ -388,6 +390,28 @@ def _seed_donated_backup(analyst: User, reviewer: User, now) -> None:
     )
 
 
+def _seed_notice(report: list[str]) -> None:
+    """A published notice of every verified sample, so a label leads to a published result."""
+    if db.session.scalars(sa.select(Notice.id)).first():
+        return
+    samples = publishing.publishable_samples(publishing.NoticeFilters())
+    if not samples:
+        return
+    publisher = db.session.scalars(sa.select(User).where(User.username == "publisher")).one()
+    now = utcnow()
+    notice = publishing.publish_notice(
+        samples,
+        publishing.NoticeDraft(
+            title="食品安全监督抽检信息",
+            task_source=CLOSED_ROUND_TITLE,
+            published_on=to_shanghai(now).date(),
+        ),
+        publisher,
+        now,
+    )
+    report.append(f"notice: {notice.number} ({len(samples)} samples)")
+
+
 def load_demo_data() -> list[str]:
     """Reference data, 72 venues over every district and venue type, staff, an open round and
     a closed one with its released plan."""
@@ -398,4 +422,5 @@ def load_demo_data() -> list[str]:
     _seed_rounds(report)
     _seed_samples(report)
     _seed_lab(report)
+    _seed_notice(report)
     return report

@@ -18,7 +18,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
-    KeepTogether,
     LongTable,
     Paragraph,
     SimpleDocTemplate,
@@ -118,7 +117,7 @@ _LEADING_COLUMNS = [
     _Column("生产日期/批号", lambda row: row.batch, 6.5),
     _Column("分类", lambda row: row.category, 5),
 ]
-_FAILED_ITEMS = _Column(FAILED_ITEMS_HEADER, lambda row: row.failed_items, 13)
+_FAILED_ITEMS = _Column(FAILED_ITEMS_HEADER, lambda row: row.failed_items, 16)
 _TRAILING_COLUMNS = [
     _Column("检验机构", lambda row: row.lab, 8),
     _Column("备注", lambda row: row.remark, 5),
@@ -179,7 +178,7 @@ class _Styles:
             spaceBefore=3,
         )
         self.section = ParagraphStyle(
-            "section", base, fontSize=13, leading=19, spaceBefore=10, spaceAfter=4
+            "section", base, fontSize=13, leading=19, spaceBefore=10, spaceAfter=4, keepWithNext=1
         )
         self.cell = ParagraphStyle(
             "cell", base, fontSize=BODY_SIZE, leading=BODY_LEADING, alignment=TA_LEFT
@@ -255,7 +254,7 @@ def _section(
     """A section heading and its table, or a line saying there is nothing to list."""
     title = Paragraph(heading, styles.section)
     if not rows:
-        return [KeepTogether([title, Paragraph(when_empty, styles.text)])]
+        return [title, Paragraph(when_empty, styles.text)]
     return [title, _rows_table(rows, columns, data, styles, row_qr)]
 
 

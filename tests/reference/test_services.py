@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from app.accounts.models import Role, User
 from app.demo import STAFF
 from app.extensions import db
+from app.lab.models import BackupDisposal, BackupFate, FollowUp, FollowUpStatus
+from app.publishing.models import Notice
 from app.reference.models import District, FoodCategory, TestItem, Venue, VenueType
 from app.reference.services import load_reference_data
-from app.lab.models import BackupDisposal, BackupFate, FollowUp, FollowUpStatus
 from app.sampling.models import Sample, SampleStatus
 from app.scheduling.models import PlanStatus, SamplingPlan
 from app.voting.models import Round, RoundStatus
@@ -58,13 +59,14 @@ def test_seed_demo_is_idempotent_and_covers_every_district_and_venue_type(app, r
         samples = Counter(s.status for s in db.session.scalars(sa.select(Sample)))
         assert samples == {
             SampleStatus.SAMPLED: 2,
-            SampleStatus.VERIFIED: 3,  # a pass, a failure, and the older pass
+            SampleStatus.PUBLISHED: 3,  # a pass, a failure, and the older pass
             SampleStatus.TESTING: 1,
             SampleStatus.REJECTED: 1,
         }
         follow_up = db.session.scalars(sa.select(FollowUp)).one()
         assert follow_up.status == FollowUpStatus.OPENED
         assert db.session.scalars(sa.select(BackupDisposal.fate)).one() == BackupFate.DONATED
+        assert db.session.scalars(sa.select(Notice.issue)).one() == 1
     assert runner.invoke(args=["custody", "verify"]).exit_code == 0
 
 

@@ -15,9 +15,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.config.update(test_config)
 
     register_proxy_fix(app)
+    register_request_guards(app)
     register_extensions(app)
     register_i18n(app)
-    register_request_guards(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -66,6 +66,7 @@ def register_request_guards(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.api.routes import bp as api_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.lab.routes import bp as lab_bp
     from app.publishing.routes import bp as publishing_bp
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tracking_bp)
     app.register_blueprint(lab_bp)
     app.register_blueprint(publishing_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -263,8 +263,9 @@ def _seed_samples(report: list[str]) -> None:
     today = to_shanghai(now).date()
     for index, task in enumerate(plan.tasks[:6]):
         inspector = task.inspector_a
+        day = today - timedelta(days=index % 3)
         record = SamplingRecord(
-            official_number=f"DC{today.year % 100:02d}410700{index + 1:06d}",
+            official_number=f"DC{day.year % 100:02d}410700{index + 1:06d}",
             stage=SamplingStage.CATERING,
             product_name=task.food.label,
             packaging=Packaging.BULK,
@@ -272,8 +273,8 @@ def _seed_samples(report: list[str]) -> None:
             quantity=2,
             backup_quantity=2,
             quantity_unit="kg",
-            sampled_on=today - timedelta(days=index % 3),
-            purchase_date=today - timedelta(days=index % 3),
+            sampled_on=day,
+            purchase_date=day,
             batch_number=f"{today:%Y%m%d}-{index + 1}",
             business_signer="",
             business_refused_to_sign=index == 5,
@@ -354,7 +355,9 @@ def _seed_donated_backup(analyst: User, reviewer: User, now) -> None:
     plan = db.session.scalars(
         sa.select(SamplingPlan).where(SamplingPlan.status == PlanStatus.RELEASED)
     ).first()
-    task = next(t for t in plan.tasks if t.is_open)
+    task = next((t for t in plan.tasks if t.is_open), None)
+    if task is None:
+        return
     long_ago = now - timedelta(days=110)
     day = to_shanghai(long_ago).date()
     record = SamplingRecord(

@@ -84,5 +84,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        from app.extensions import db
+
+        db.session.rollback()  # the page itself must not trip over a failed transaction
         title, message = _("出错了"), _("服务暂时无法完成请求，请稍后再试。")
         return _error_page(500, title, message)

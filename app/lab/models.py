@@ -92,6 +92,8 @@ class Result(db.Model):
     standard: Mapped[str] = mapped_column(sa.String(120), default="")  # 判定依据
     passed: Mapped[bool]
     result_text: Mapped[str] = mapped_column(sa.String(60))
+    # Who last entered or changed this result: none of them may verify the report.
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     limit_text: Mapped[str] = mapped_column(sa.String(60))
 
     report: Mapped[TestReport] = relationship(back_populates="results")

@@ -20,7 +20,6 @@ from app.lab.verdicts import format_decimal
 bp = Blueprint("lab", __name__, url_prefix="/staff/lab", template_folder="templates")
 LAB = (Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN)
 BUREAU = (Role.PLANNER, Role.ADMIN)
-UPLOAD_LIMIT = 6 * 1024 * 1024
 
 
 REPORT_LABELS = {
@@ -180,7 +179,6 @@ def correct(sample_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.LAB_ANALYST, Role.ADMIN)
 def import_results():
-    request.max_content_length = UPLOAD_LIMIT
     form = ImportForm()
     errors, status = [], 200
     if form.validate_on_submit() and form.file.data:

@@ -3,6 +3,7 @@ samples with their deadlines, and backup retention."""
 
 import re
 import secrets
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.accounts.models import Role, User
-from app.clock import to_shanghai
+from app.clock import to_shanghai, utcnow
 from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
 from app.lab.csv_results import ResultRow, RowError, parse_results
@@ -30,7 +31,7 @@ from app.lab.verdicts import Limit, Measurement, UnitError, sample_verdict, verd
 from app.reference.models import TestItem
 from app.reference.services import working_calendar
 from app.sampling.models import PortionKind, Sample, SampleStatus
-from app.sampling.services import find_portion, record_custody_event
+from app.sampling.services import REPORT_DAYS, find_portion, record_custody_event
 from app.scheduling.services import sync_alerts
 
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
@@ -128,6 +129,19 @@ class ResultEntry:
     standard: str = ""
 
 
+def check_amount(value: Decimal | None) -> None:
+    """Results and detection limits fit the database exactly: 12 integer digits, 6 decimals."""
+    if value is None:
+        return
+    if (
+        not value.is_finite()
+        or value < 0
+        or value.adjusted() > 11
+        or value.as_tuple().exponent < -6
+    ):
+        raise DomainError(_("数值超出范围：最多 12 位整数、6 位小数。"))
+
+
 def _require_editable(report: TestReport, analyst: User) -> None:
     if report.status not in EDITABLE:
         raise NotAllowed(_("已提交或已审核的检验结果不能修改。"))
@@ -144,6 +158,8 @@ def enter_result(report: TestReport, entry: ResultEntry, analyst: User) -> Resul
         raise DomainError(_("该样品不检测“%(item)s”。", item=entry.item_name))
     if not entry.not_detected and entry.value is None:
         raise DomainError(_("请填写“%(item)s”的检验结果或勾选未检出。", item=item.name))
+    check_amount(entry.value)
+    check_amount(entry.lod)
     measurement = Measurement(
         value=None if entry.not_detected else entry.value,
         unit=entry.unit,
@@ -176,6 +192,7 @@ def enter_result(report: TestReport, entry: ResultEntry, analyst: User) -> Resul
     result.passed = verdict.passed
     result.result_text = verdict.result_text
     result.limit_text = verdict.limit_text
+    result.entered_by_id = analyst.id
     report.analyst_id = analyst.id
     db.session.flush()
     return result
@@ -208,7 +225,8 @@ def _stored_verdict(result: Result):
 def _require_reviewer(report: TestReport, reviewer: User) -> None:
     if report.status != ReportStatus.REPORTED:
         raise NotAllowed(_("只有已提交的检验结果可以审核。"))
-    if reviewer.id == report.analyst_id:
+    authors = {report.analyst_id} | {result.entered_by_id for result in report.results}
+    if reviewer.id in authors:
         raise NotAllowed(_("审核人不能是录入结果的检验员本人。"))
     if reviewer.role not in (Role.LAB_REVIEWER, Role.ADMIN):
         raise NotAllowed(_("您的角色不能执行此操作。"))
@@ -232,14 +250,17 @@ def verify_report(report: TestReport, reviewer: User, now: datetime) -> TestRepo
     report.reviewer_id = reviewer.id
     report.verified_at = now
     record_custody_event(report.sample, "verified", reviewer, now)
-    if (
-        not report.passed
-        and db.session.scalars(
-            sa.select(FollowUp.id).where(FollowUp.sample_id == report.sample_id)
-        ).first()
-        is None
-    ):
-        open_follow_up(report, to_shanghai(now).date())
+    follow_up = db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.sample_id == report.sample_id)
+    ).first()
+    today = to_shanghai(now).date()
+    if not report.passed and follow_up is None:
+        open_follow_up(report, today)
+    elif report.passed and follow_up is not None and follow_up.status != FollowUpStatus.CLOSED:
+        # A corrected result that now passes: nothing is left to follow up.
+        follow_up.measures = _("更正后检验结果合格，核查处置终止。")
+        follow_up.closed_on = today
+        follow_up.status = FollowUpStatus.CLOSED
     return report
 
 
@@ -253,6 +274,9 @@ def correct_report(report: TestReport, user: User, reason: str, now: datetime) -
         raise DomainError(_("更正必须写明原因。"))
     record_custody_event(report.sample, "corrected", user, now, note=reason)
     report.status = ReportStatus.INVALIDATED
+    report.sample.report_due_on = (
+        working_calendar().add_working_days(to_shanghai(now).date(), REPORT_DAYS).due
+    )
     retest = TestReport(
         sample_id=report.sample_id,
         lab_id=report.lab_id,
@@ -310,6 +334,12 @@ def import_results(data: bytes, analyst: User, now: datetime) -> int:
         item = next((i for i in items_for(sample) if i.name == row.item), None)
         if item is None:
             errors.append(RowError(row.line, where + _("样品不检测“%(item)s”", item=row.item)))
+            continue
+        try:
+            check_amount(row.value)
+            check_amount(row.lod)
+        except DomainError as error:
+            errors.append(RowError(row.line, where + error.message))
             continue
         measurement = Measurement(
             value=row.value,
@@ -391,14 +421,26 @@ def get_follow_up(follow_up_id: int) -> FollowUp:
     return follow_up
 
 
-def _step(follow_up: FollowUp, expected: tuple[FollowUpStatus, ...]) -> None:
+def _step(
+    follow_up: FollowUp,
+    expected: tuple[FollowUpStatus, ...],
+    on: date | None = None,
+    earliest: date | None = None,
+    today: date | None = None,
+) -> None:
     if follow_up.status not in expected:
         raise NotAllowed(_("核查处置当前的步骤不允许这一操作。"))
+    if on is not None:
+        today = today or to_shanghai(utcnow()).date()
+        if on > today:
+            raise DomainError(_("日期不能晚于今天。"))
+        if earliest is not None and on < earliest:
+            raise DomainError(_("日期不能早于上一步（%(date)s）。", date=earliest.isoformat()))
 
 
-def record_notification(follow_up: FollowUp, on: date) -> FollowUp:
+def record_notification(follow_up: FollowUp, on: date, today: date | None = None) -> FollowUp:
     """The business received the report and the 抽样检验结果通知书; the re-test window opens."""
-    _step(follow_up, (FollowUpStatus.OPENED,))
+    _step(follow_up, (FollowUpStatus.OPENED,), on, follow_up.opened_on, today)
     follow_up.notified_on = on
     if follow_up.retest_allowed:
         follow_up.retest_window_ends_on, unofficial = _add_working_days(on, 7)
@@ -408,11 +450,13 @@ def record_notification(follow_up: FollowUp, on: date) -> FollowUp:
     return follow_up
 
 
-def request_retest(follow_up: FollowUp, on: date, user: User, now: datetime) -> FollowUp:
+def request_retest(
+    follow_up: FollowUp, on: date, user: User, now: datetime, today: date | None = None
+) -> FollowUp:
     """Accept the business's re-test application and draw the re-test lab at random from the
     re-test list, never the first lab. No re-test for microbiological failures, late
     applications or an expired backup."""
-    _step(follow_up, (FollowUpStatus.BUSINESS_NOTIFIED,))
+    _step(follow_up, (FollowUpStatus.BUSINESS_NOTIFIED,), on, follow_up.notified_on, today)
     if not follow_up.retest_allowed:
         raise DomainError(_("微生物项目不合格，不予复检。"))
     if on > follow_up.retest_window_ends_on:
@@ -421,6 +465,11 @@ def request_retest(follow_up: FollowUp, on: date, user: User, now: datetime) -> 
     expiry = backup_expiry(sample)
     if expiry is not None and expiry < on:
         raise DomainError(_("备份样品已过保质期，不予复检。"))
+    backup = sample.portion(PortionKind.BACKUP)
+    if db.session.scalars(
+        sa.select(BackupDisposal.id).where(BackupDisposal.portion_id == backup.id)
+    ).first():
+        raise DomainError(_("备份样品已经处置，无法复检。"))
     first = current_report(sample)
     candidates = db.session.scalars(
         sa.select(Lab)
@@ -432,7 +481,6 @@ def request_retest(follow_up: FollowUp, on: date, user: User, now: datetime) -> 
     follow_up.retest_lab_id = secrets.SystemRandom().choice(candidates).id
     follow_up.retest_requested_on = on
     follow_up.status = FollowUpStatus.RETEST_REQUESTED
-    backup = sample.portion(PortionKind.BACKUP)
     db.session.add(
         BackupDisposal(
             portion_id=backup.id,
@@ -458,9 +506,12 @@ def record_retest_conclusion(follow_up: FollowUp, conclusion: str) -> FollowUp:
     return follow_up
 
 
-def record_disposal(follow_up: FollowUp, measures: str, on: date) -> FollowUp:
+def record_disposal(
+    follow_up: FollowUp, measures: str, on: date, today: date | None = None
+) -> FollowUp:
     """Stop sale, recall, penalty…: what was done about the failed product."""
-    _step(follow_up, (FollowUpStatus.BUSINESS_NOTIFIED, FollowUpStatus.RETEST_DONE))
+    statuses = (FollowUpStatus.BUSINESS_NOTIFIED, FollowUpStatus.RETEST_DONE)
+    _step(follow_up, statuses, on, follow_up.notified_on, today)
     measures = " ".join((measures or "").split())
     if not measures:
         raise DomainError(_("请填写处置措施。"))
@@ -471,8 +522,8 @@ def record_disposal(follow_up: FollowUp, measures: str, on: date) -> FollowUp:
     return follow_up
 
 
-def close_follow_up(follow_up: FollowUp, on: date) -> FollowUp:
-    _step(follow_up, (FollowUpStatus.DISPOSED,))
+def close_follow_up(follow_up: FollowUp, on: date, today: date | None = None) -> FollowUp:
+    _step(follow_up, (FollowUpStatus.DISPOSED,), on, follow_up.disposed_on, today)
     follow_up.closed_on = on
     follow_up.status = FollowUpStatus.CLOSED
     db.session.flush()
@@ -502,19 +553,28 @@ def backup_expiry(sample: Sample) -> date | None:
         return None
     amount, unit = int(match.group(1)), match.group(2)
     if unit in ("天", "日"):
-        return sample.production_date + timedelta(days=amount)
-    months = amount * 12 if unit == "年" else amount
-    year, month = divmod(sample.production_date.month - 1 + months, 12)
-    day = min(sample.production_date.day, 28)
-    return date(sample.production_date.year + year, month + 1, day)
+        days = amount
+    else:
+        days = None
+        months = amount * 12 if unit == "年" else amount
+        if months <= 600:
+            return _add_months(sample.production_date, months)
+    if days is None or days > 20_000:  # a typo, not a shelf life: unknown
+        return None
+    return sample.production_date + timedelta(days=days)
+
+
+def _add_months(start: date, months: int) -> date:
+    """The same day `months` later, or that month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    return date(year, month + 1, min(start.day, monthrange(year, month + 1)[1]))
 
 
 def retain_until(report: TestReport) -> date:
     """3 months after a pass, 6 after a failure, or the end of shelf life if sooner."""
     verified_on = to_shanghai(report.verified_at).date()
-    months = 3 if report.passed else 6
-    year, month = divmod(verified_on.month - 1 + months, 12)
-    until = date(verified_on.year + year, month + 1, min(verified_on.day, 28))
+    until = _add_months(verified_on, 3 if report.passed else 6)
     expiry = backup_expiry(report.sample)
     return min(until, expiry) if expiry else until
 
@@ -532,6 +592,8 @@ def dispose_backup(
 ) -> BackupDisposal:
     """Donate (passed, unexpired backups only, with a signed receipt) or destroy a backup
     portion once its retention has ended."""
+    if on > to_shanghai(now).date():
+        raise DomainError(_("处置日期不能晚于今天。"))
     report = current_report(sample)
     if report is None or report.status != ReportStatus.VERIFIED:
         raise NotAllowed(_("检验结果审核后才能处置备份样品。"))
@@ -546,7 +608,9 @@ def dispose_backup(
         expiry = backup_expiry(sample)
         if not report.passed:
             raise NotAllowed(_("只有检验合格的备份样品可以捐赠。"))
-        if expiry is not None and expiry < on:
+        if expiry is None:
+            raise NotAllowed(_("无法确认保质期的备份样品不能捐赠，只能销毁。"))
+        if expiry < on:
             raise NotAllowed(_("已过保质期的备份样品不能捐赠，只能销毁。"))
         if not recipient.strip() or not receipt_signed_by.strip() or not quantity.strip():
             raise DomainError(_("捐赠须填写接收单位、数量和签收人。"))

@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import clean_text
 
@@ -31,3 +31,13 @@ class NoticeForm(FlaskForm):
 class VerifyForm(FlaskForm):
     pdf = FileField(_l("公告 PDF 文件"))
     sha256 = StringField(_l("或粘贴 SHA-256"), validators=[Optional(), Length(max=80)])
+
+
+class RatingForm(FlaskForm):
+    page = HiddenField(validators=[AnyOf(["sample", "search", "notice", "stats"])])
+    score = IntegerField(
+        _l("您对本页信息满意吗？"), validators=[InputRequired(), NumberRange(1, 5)]
+    )
+    comment = TextAreaField(
+        _l("意见（可选）"), validators=[Optional(), Length(max=300), clean_text]
+    )

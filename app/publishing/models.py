@@ -64,3 +64,19 @@ class NoticeEntry(db.Model):
 
     def __repr__(self) -> str:
         return f"<NoticeEntry {self.notice_id}:{self.sample_id}>"
+
+
+class Rating(db.Model):
+    """A reader's one-question satisfaction rating of a results page, with an optional comment."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page: Mapped[str] = mapped_column(sa.String(40), index=True)  # "sample", "search", "notice"
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Rating {self.id} {self.page} {self.score}>"

@@ -10,16 +10,15 @@ from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.clock import to_shanghai, utcnow
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.publishing import services as publishing
-from app.publishing.forms import NoticeForm, VerifyForm
+from app.publishing.forms import NoticeForm, RatingForm, VerifyForm
 from app.reference import services as reference
 from app.sampling.models import Sample
 from app.voting import services as voting
 
 bp = Blueprint("publishing", __name__, template_folder="templates")
 PUBLISHERS = (Role.PUBLISHER, Role.ADMIN)
-PDF_UPLOAD_LIMIT = 30 * 1024 * 1024
 
 
 @bp.app_context_processor
@@ -140,7 +139,6 @@ def notice_pdf(notice_id: int):
 
 @bp.route("/notices/verify", methods=["GET", "POST"])
 def verify():
-    request.max_content_length = PDF_UPLOAD_LIMIT
     form = VerifyForm()
     found, checked, status = None, False, 200
     if request.method == "POST":
@@ -161,3 +159,94 @@ def verify():
         checked=checked,
         number=request.args.get("number", "")[:120],
     ), status
+
+
+# --- The public site ----------------------------------------------------------------------------
+
+PER_PAGE = 20
+STAT_GROUPS = ("category", "venue_type", "district", "month")
+
+
+@bp.get("/")
+def home():
+    now = utcnow()
+    return render_template(
+        "publishing/home.html",
+        phases=voting.public_rounds(now),
+        notices=publishing.latest_notices(),
+        rate=publishing.overall_pass_rate(),
+        rating_form=RatingForm(formdata=None),
+    )
+
+
+def _search_filters() -> publishing.SearchFilters:
+    args = request.args
+    verdict = args.get("verdict", "")
+    return publishing.SearchFilters(
+        food=args.get("food", "").strip()[:60],
+        category=args.get("category", "")[:8],
+        venue_type=args.get("venue_type", "")[:40],
+        district=args.get("district", "")[:6],
+        verdict=verdict if verdict in ("pass", "fail") else "",
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+        text=args.get("q", "").strip()[:60],
+    )
+
+
+@bp.get("/results")
+def results():
+    filters = _search_filters()
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    found = publishing.search_published(filters, page, PER_PAGE)
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "publishing/results.html",
+        found=found,
+        filters=filters,
+        query=query,
+        categories=reference.food_categories(),
+        venue_types=reference.venue_types(),
+        districts=reference.districts(),
+        rating_form=RatingForm(formdata=None),
+    )
+
+
+@bp.get("/stats")
+def stats():
+    return render_template(
+        "publishing/stats.html",
+        overall=publishing.overall_pass_rate(),
+        groups=[(by, publishing.pass_rates(by)) for by in STAT_GROUPS],
+        rating_form=RatingForm(formdata=None),
+    )
+
+
+@bp.post("/ratings")
+@limiter.limit("20/hour")
+def rate():
+    form = RatingForm()
+    back = request.form.get("next", "/")
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/"
+    try:
+        if not form.validate():
+            raise DomainError(_("请选择 1 到 5 分。"))
+        publishing.add_rating(form.page.data, form.score.data, form.comment.data or "", utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("谢谢您的评价！"), "success")
+    return redirect(back)
+
+
+@bp.get("/staff/ratings")
+@roles_required(Role.ADMIN, Role.PUBLISHER, Role.PLANNER)
+def ratings():
+    return render_template(
+        "publishing/ratings.html",
+        summary=publishing.rating_summary(),
+        comments=publishing.recent_comments(),
+    )

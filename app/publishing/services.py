@@ -16,9 +16,9 @@ from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
 from app.lab.models import ReportStatus, TestReport
 from app.lab.services import current_report, items_for
-from app.publishing.models import Notice, NoticeEntry, NoticeStatus
+from app.publishing.models import Notice, NoticeEntry, NoticeStatus, Rating
 from app.publishing.notice_pdf import NoticeData, NoticeRow, render_notice
-from app.reference.models import FoodCategory, Venue
+from app.reference.models import District, FoodCategory, Venue, VenueType
 from app.sampling.models import PortionKind, Sample, SampleStatus
 from app.sampling.services import record_custody_event
 from app.scheduling.models import SamplingPlan, Task
@@ -272,3 +272,182 @@ def published_report(sample: Sample) -> tuple[TestReport, Notice] | None:
     if report is None or report.status != ReportStatus.VERIFIED:
         return None
     return report, entry.notice
+
+
+# --- The public results site --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    food: str = ""
+    category: str = ""
+    venue_type: str = ""
+    district: str = ""
+    verdict: str = ""  # "pass", "fail" or ""
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+
+
+def _published_query():
+    return (
+        sa.select(Sample, TestReport)
+        .join(TestReport, TestReport.sample_id == Sample.id)
+        .join(Task, Task.id == Sample.task_id)
+        .join(Venue, Venue.id == Task.venue_id)
+        .join(Candidate, Candidate.id == Task.food_candidate_id)
+        .where(Sample.status == SampleStatus.PUBLISHED, TestReport.status == ReportStatus.VERIFIED)
+    )
+
+
+def _apply(query, filters: SearchFilters):
+    if filters.food:
+        query = query.where(Sample.product_name.contains(filters.food, autoescape=True))
+    if filters.category:
+        codes = [filters.category] + list(
+            db.session.scalars(
+                sa.select(FoodCategory.code).where(FoodCategory.parent_code == filters.category)
+            )
+        )
+        query = query.where(Candidate.food_category_code.in_(codes))
+    if filters.venue_type:
+        query = query.where(Venue.venue_type_key == filters.venue_type)
+    if filters.district:
+        query = query.where(Venue.district_code == filters.district)
+    if filters.verdict in ("pass", "fail"):
+        query = query.where(TestReport.passed.is_(filters.verdict == "pass"))
+    if filters.date_from:
+        query = query.where(Sample.sampled_on >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Sample.sampled_on <= filters.date_to)
+    if filters.text:
+        pattern = filters.text
+        query = query.where(
+            sa.or_(
+                Sample.product_name.contains(pattern, autoescape=True),
+                Sample.producer_name.contains(pattern, autoescape=True),
+                Venue.name.contains(pattern, autoescape=True),
+                Sample.brand.contains(pattern, autoescape=True),
+            )
+        )
+    return query
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[tuple[Sample, TestReport]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_published(filters: SearchFilters, page: int = 1, per_page: int = 20) -> Page:
+    """Published samples matching the filters, newest first."""
+    query = _apply(_published_query(), filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page = max(1, page)
+    rows = db.session.execute(
+        query.order_by(Sample.sampled_on.desc(), Sample.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page([(row[0], row[1]) for row in rows], total, page, per_page)
+
+
+@dataclass(frozen=True)
+class Rate:
+    label: str
+    passed: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.passed / self.total, 1) if self.total else 0.0
+
+
+def pass_rates(by: str) -> list[Rate]:
+    """Pass rate of published samples by category, venue_type, district or month."""
+    groups = {
+        "category": (FoodCategory.name_zh, Candidate.food_category_code == FoodCategory.code),
+        "venue_type": (VenueType.name_zh, Venue.venue_type_key == VenueType.key),
+        "district": (District.name_zh, Venue.district_code == District.code),
+    }
+    base = _published_query().with_only_columns(TestReport.passed)
+    if by == "month":
+        rows = db.session.execute(base.add_columns(Sample.sampled_on)).all()
+        counts: dict[str, list[int]] = {}
+        for passed, day in rows:
+            bucket = counts.setdefault(f"{day:%Y-%m}", [0, 0])
+            bucket[0] += bool(passed)
+            bucket[1] += 1
+        return [Rate(month, p, t) for month, (p, t) in sorted(counts.items())]
+    label, join = groups[by]
+    table = label.class_
+    rows = db.session.execute(
+        base.join(table, join)
+        .with_only_columns(
+            label, sa.func.sum(sa.case((TestReport.passed.is_(True), 1), else_=0)), sa.func.count()
+        )
+        .group_by(label)
+        .order_by(sa.func.count().desc(), label)
+    ).all()
+    return [Rate(name, int(passed or 0), total) for name, passed, total in rows]
+
+
+def overall_pass_rate() -> Rate:
+    row = db.session.execute(
+        _published_query().with_only_columns(
+            sa.func.sum(sa.case((TestReport.passed.is_(True), 1), else_=0)), sa.func.count()
+        )
+    ).one()
+    return Rate("", int(row[0] or 0), row[1])
+
+
+def latest_notices(limit: int = 5) -> list[Notice]:
+    return list(
+        db.session.scalars(
+            sa.select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)
+        )
+    )
+
+
+# --- Satisfaction -------------------------------------------------------------------------------
+
+RATING_PAGES = ("sample", "search", "notice", "stats")
+
+
+def add_rating(page: str, score: int, comment: str, now: datetime) -> Rating:
+    """Keep one 1-5 rating (and an optional comment of up to 300 characters)."""
+    if page not in RATING_PAGES:
+        raise DomainError(_("无效的页面。"))
+    if score not in range(1, 6):
+        raise DomainError(_("请选择 1 到 5 分。"))
+    comment = " ".join((comment or "").split())
+    if len(comment) > 300:
+        raise DomainError(_("意见不能超过 300 个字。"))
+    rating = Rating(page=page, score=score, comment=comment, created_at=now)
+    db.session.add(rating)
+    db.session.flush()
+    return rating
+
+
+def rating_summary() -> list[tuple[str, int, float]]:
+    """(page, number of ratings, average score) per page."""
+    rows = db.session.execute(
+        sa.select(Rating.page, sa.func.count(), sa.func.avg(Rating.score))
+        .group_by(Rating.page)
+        .order_by(Rating.page)
+    ).all()
+    return [(page, count, round(float(average), 2)) for page, count, average in rows]
+
+
+def recent_comments(limit: int = 50) -> list[Rating]:
+    return list(
+        db.session.scalars(
+            sa.select(Rating).where(Rating.comment != "").order_by(Rating.id.desc()).limit(limit)
+        )
+    )

@@ -64,7 +64,7 @@ class SamplingForm(FlaskForm):
     unit_price = DecimalField(
         _l("单价（元）"),
         places=2,
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0, max=99_999_999)],
         render_kw={"inputmode": "decimal"},
     )
     sampling_base = _text(_l("抽样基数"), 40)

@@ -43,7 +43,6 @@ public_bp = Blueprint("tracking", __name__, template_folder="templates")
 
 INSPECTORS = (Role.INSPECTOR, Role.ADMIN)
 LAB = (Role.LAB_ANALYST, Role.LAB_REVIEWER, Role.ADMIN)
-PHOTO_UPLOAD_LIMIT = 40 * 1024 * 1024
 
 
 @bp.app_context_processor
@@ -142,8 +141,7 @@ def _show_error(form, error: DomainError) -> None:
 @bp.route("/tasks/<int:task_id>/sample", methods=["GET", "POST"])
 @roles_required(*INSPECTORS)
 def sample_form(task_id: int):
-    request.max_content_length = PHOTO_UPLOAD_LIMIT  # photos: this form only
-    task = sampling.get_task(task_id)
+    task = sampling.task_for_sampling(task_id, current_user)
     form = SamplingForm()
     if request.method == "GET":
         form.sampled_on.data = to_shanghai(utcnow()).date()
@@ -205,7 +203,9 @@ def samples():
 @bp.get("/samples/<int:sample_id>")
 @roles_required(*ALL_STAFF)
 def sample(sample_id: int):
-    return render_template("sampling/sample.html", sample=sampling.get_sample(sample_id))
+    return render_template(
+        "sampling/sample.html", sample=sampling.sample_for(current_user, sample_id)
+    )
 
 
 def _label_data(sample: Sample) -> list[LabelData]:
@@ -233,7 +233,7 @@ def labels():
     ids = request.args.getlist("sample", type=int)
     if not ids or len(ids) > 200:
         abort(400)
-    chosen = [sampling.get_sample(sample_id) for sample_id in ids]
+    chosen = [sampling.sample_for(current_user, sample_id) for sample_id in ids]
     pdf = render_labels(
         [label for sample in chosen for label in _label_data(sample)],
         layout,
@@ -251,6 +251,7 @@ def labels():
 @roles_required(*ALL_STAFF)
 def photo(photo_id: int):
     item = sampling.get_photo(photo_id)
+    sampling.sample_for(current_user, item.sample_id, photos=True)
     return send_file(sampling.photo_dir() / item.stored_name, mimetype=item.content_type)
 
 
@@ -264,11 +265,8 @@ def scan():
     if request.method == "GET":
         return render_template("sampling/scan.html", form=CodeForm(formdata=None))
     wants_json = request.is_json
-    text = (
-        (request.get_json(silent=True) or {}).get("code", "")
-        if wants_json
-        else request.form.get("code", "")
-    )
+    body = request.get_json(silent=True) if wants_json else request.form
+    text = body.get("code", "") if isinstance(body, dict) or not wants_json else ""
     try:
         portion = sampling.find_portion(sampling.code_from_url_or_text(str(text)[:300]))
         sample = sampling.receive(portion, current_user, utcnow())
@@ -303,6 +301,7 @@ def track(code: str):
     user = current_user if current_user.is_authenticated else None
     return render_template(
         "sampling/track.html",
+        events=sample.events if user else sampling.public_events(sample),
         portion=portion,
         sample=sample,
         actions=sampling.allowed_actions(sample, user),

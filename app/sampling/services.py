@@ -136,7 +136,11 @@ def record_custody_event(
     sample.status = target
     sample.custody_count = event.seq
     sample.custody_head = event.hash
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # Someone else recorded a step on this sample at the same moment (two scanners).
+        raise NotAllowed(_("该样品刚被其他人处理，请刷新后再试。")) from error
     return event
 
 
@@ -424,6 +428,11 @@ def reject(portion: Portion, actor: User, reason: str, now: datetime) -> Sample:
     return sample
 
 
+def _require_sampler(sample: Sample, actor: User) -> None:
+    if actor.role != Role.ADMIN and actor.id not in (sample.sampler_a_id, sample.sampler_b_id):
+        raise NotAllowed(_("只有抽取该样品的抽样员可以记录交接。"))
+
+
 def hand_over(
     portion: Portion, actor: User, to_whom: str, now: datetime, location: Location | None = None
 ) -> Sample:
@@ -431,6 +440,7 @@ def hand_over(
     to_whom = " ".join((to_whom or "").split())
     if not to_whom:
         raise DomainError(_("请写明交给了谁。"), field="to_whom")
+    _require_sampler(portion.sample, actor)
     record_custody_event(portion.sample, "handed_over", actor, now, note=to_whom, location=location)
     return portion.sample
 
@@ -443,6 +453,14 @@ def allowed_actions(sample: Sample, user: User | None) -> list[str]:
         for action, (sources, _target, roles) in TRANSITIONS.items()
         if action != "sampled" and sample.status in sources and user.role in roles
     ]
+
+
+# Steps the public may see before publication: logistics, never a hint of the outcome.
+PUBLIC_STEPS = ("sampled", "handed_over", "received", "rejected", "testing", "published")
+
+
+def public_events(sample: Sample) -> list[CustodyEvent]:
+    return [event for event in sample.events if event.action in PUBLIC_STEPS]
 
 
 # --- Deadlines ----------------------------------------------------------------------------------
@@ -493,6 +511,25 @@ def get_sample(sample_id: int) -> Sample:
     if sample is None:
         raise NotFound(_("未找到该样品。"))
     return sample
+
+
+def sample_for(user: User, sample_id: int, *, photos: bool = False) -> Sample:
+    """A sample the user may see: inspectors only their own, publishers no photos (the form
+    names the business's signer; the photos show people). NotFound otherwise, so ids cannot
+    be probed."""
+    sample = get_sample(sample_id)
+    if user.role == Role.INSPECTOR and user.id not in (sample.sampler_a_id, sample.sampler_b_id):
+        raise NotFound(_("未找到该样品。"))
+    if photos and user.role == Role.PUBLISHER:
+        raise NotFound(_("未找到该照片。"))
+    return sample
+
+
+def task_for_sampling(task_id: int, inspector: User) -> Task:
+    """A released, open task of the inspector's team (any for an administrator)."""
+    task = get_task(task_id)
+    _require_my_open_task(task, inspector)
+    return task
 
 
 def get_photo(photo_id: int) -> SamplePhoto:

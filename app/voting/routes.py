@@ -81,7 +81,7 @@ def _client_ip() -> str:
 # --- Residents --------------------------------------------------------------------------------
 
 
-@bp.get("/")
+@bp.get("/rounds")
 def index():
     now = utcnow()
     return render_template("voting/index.html", phases=voting.public_rounds(now), now=now)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.clock import utcnow
+from app.clock import to_shanghai, utcnow
 from app.extensions import db
 from app.lab import services as lab
 from app.lab.models import BackupDisposal, FollowUp, FollowUpStatus, ReportStatus, TestReport
@@ -76,6 +76,8 @@ def test_follow_up_steps_and_backup_donation_over_http(app, client, auth):
         failed, *_ = make_tested_sample(fail="腐霉利")
         passed, passed_report, analyst, _ = make_tested_sample()
         passed_report.verified_at = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+        passed.production_date = to_shanghai(utcnow()).date()
+        passed.shelf_life = "12个月"
         analyst.username = "lab1"
         follow_up_id = db.session.scalars(sa.select(FollowUp.id)).one()
         passed_id, passed_number = passed.id, passed.official_number
@@ -83,10 +85,11 @@ def test_follow_up_steps_and_backup_donation_over_http(app, client, auth):
     auth.login("planner")
     page = client.get(f"/staff/lab/follow-ups/{follow_up_id}")
     assert "记录已通知被抽样单位" in page.text
-    client.post(f"/staff/lab/follow-ups/{follow_up_id}/notified", data={"on": "2026-11-27"})
+    today = to_shanghai(utcnow()).date().isoformat()
+    client.post(f"/staff/lab/follow-ups/{follow_up_id}/notified", data={"on": today})
     wrong = client.post(
         f"/staff/lab/follow-ups/{follow_up_id}/closed",
-        data={"on": "2026-11-27"},
+        data={"on": today},
         follow_redirects=True,
     )
     assert "不允许这一操作" in wrong.text
@@ -100,7 +103,7 @@ def test_follow_up_steps_and_backup_donation_over_http(app, client, auth):
         f"/staff/lab/samples/{passed_id}/backup",
         data={
             "fate": "donated",
-            "on": "2026-11-27",
+            "on": today,
             "recipient": "新乡市社会福利院",
             "quantity": "2 kg",
             "receipt_signed_by": "李院长",

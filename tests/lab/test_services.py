@@ -113,21 +113,29 @@ def test_verified_results_are_read_only_and_a_correction_opens_a_retest(ctx):
 
 def test_follow_up_deadlines_cross_national_day_and_a_make_up_saturday(ctx, app):
     failed, report, *_ = make_tested_sample(fail="腐霉利")
-    follow_up = db.session.scalars(sa.select(FollowUp)).one()
-    # Re-open on 30 Sep 2026: 5 working days later is 13 Oct (Oct 1-7 off, Sat 10 Oct on).
-    reopened = (
-        lab.open_follow_up.__wrapped__ if hasattr(lab.open_follow_up, "__wrapped__") else None
-    )
-    assert reopened is None
-    db.session.delete(follow_up)
+    db.session.delete(db.session.scalars(sa.select(FollowUp)).one())
     db.session.flush()
+    # Opened on 30 Sep 2026: 5 working days later is 13 Oct (Oct 1-7 off, Sat 10 Oct on).
     follow_up = lab.open_follow_up(report, date(2026, 9, 30))
     assert follow_up.notify_due_on == date(2026, 10, 13)
     assert follow_up.close_due_on == date(2026, 9, 30) + timedelta(days=90)
+    db.session.delete(follow_up)
+    db.session.flush()
     # Notified on Fri 6 Feb 2026: 7 working days with Spring Festival (15-23 Feb) and the
     # make-up Saturday 14 Feb: 9, 10, 11, 12, 13, 14 (Sat), 24.
-    lab.record_notification(follow_up, date(2026, 2, 6))
+    follow_up = lab.open_follow_up(report, date(2026, 2, 5))
+    lab.record_notification(follow_up, date(2026, 2, 6), today=date(2026, 3, 1))
     assert follow_up.retest_window_ends_on == date(2026, 2, 24)
+
+
+def test_follow_up_dates_are_not_in_the_future_or_before_the_last_step(ctx):
+    failed, report, *_ = make_tested_sample(fail="腐霉利")
+    follow_up = db.session.scalars(sa.select(FollowUp)).one()
+    opened = follow_up.opened_on
+    with pytest.raises(DomainError, match="不能晚于今天"):
+        lab.record_notification(follow_up, opened + timedelta(days=3), today=opened)
+    with pytest.raises(DomainError, match="不能早于上一步"):
+        lab.record_notification(follow_up, opened - timedelta(days=1), today=opened)
 
 
 def test_retest_lab_is_drawn_from_the_list_never_the_first_lab(ctx):
@@ -135,18 +143,22 @@ def test_retest_lab_is_drawn_from_the_list_never_the_first_lab(ctx):
     retest_labs = {make_lab(retest=True).id for _ in range(3)}
     planner = make_user(Role.PLANNER)
     follow_up = db.session.scalars(sa.select(FollowUp)).one()
+    day = follow_up.opened_on
+    later = day + timedelta(days=60)
     with pytest.raises(NotAllowed):
-        lab.request_retest(follow_up, date.today(), planner, utcnow())  # not notified yet
-    lab.record_notification(follow_up, date(2026, 11, 27))
+        lab.request_retest(follow_up, day, planner, utcnow(), today=later)  # not notified yet
+    lab.record_notification(follow_up, day, today=later)
     with pytest.raises(DomainError, match="超过 7 个工作日"):
-        lab.request_retest(follow_up, date(2026, 12, 31), planner, utcnow())
-    lab.request_retest(follow_up, date(2026, 11, 30), planner, utcnow())
+        lab.request_retest(follow_up, day + timedelta(days=30), planner, utcnow(), today=later)
+    lab.request_retest(follow_up, day + timedelta(days=1), planner, utcnow(), today=later)
     assert follow_up.retest_lab_id in retest_labs and follow_up.retest_lab_id != report.lab_id
     backup = db.session.scalars(sa.select(BackupDisposal)).one()
     assert backup.fate == BackupFate.RELEASED_FOR_RETEST
     lab.record_retest_conclusion(follow_up, "复检结论：不合格，维持原结论")
-    lab.record_disposal(follow_up, "责令停止销售，召回 12 kg，立案处罚", date(2026, 12, 3))
-    lab.close_follow_up(follow_up, date(2026, 12, 10))
+    lab.record_disposal(
+        follow_up, "责令停止销售，召回 12 kg，立案处罚", day + timedelta(days=5), today=later
+    )
+    lab.close_follow_up(follow_up, day + timedelta(days=10), today=later)
     assert follow_up.status == FollowUpStatus.CLOSED
 
 
@@ -158,10 +170,48 @@ def test_no_retest_for_a_microbiological_failure(ctx, monkeypatch):
     lab.verify_report(report, make_user(Role.LAB_REVIEWER), utcnow())
     follow_up = db.session.scalars(sa.select(FollowUp)).one()
     assert not follow_up.retest_allowed
-    lab.record_notification(follow_up, date(2026, 11, 27))
+    day = follow_up.opened_on
+    lab.record_notification(follow_up, day, today=day)
     assert follow_up.retest_window_ends_on is None
     with pytest.raises(DomainError, match="微生物"):
-        lab.request_retest(follow_up, date(2026, 11, 27), make_user(Role.PLANNER), utcnow())
+        lab.request_retest(follow_up, day, make_user(Role.PLANNER), utcnow(), today=day)
+
+
+def test_a_correction_to_a_pass_ends_the_follow_up(ctx):
+    failed, report, analyst, reviewer = make_tested_sample(fail="腐霉利")
+    follow_up = db.session.scalars(sa.select(FollowUp)).one()
+    retest = lab.correct_report(report, reviewer, "标准品配制错误", utcnow())
+    for item in lab.items_for(failed):
+        lab.enter_result(
+            retest, lab.ResultEntry(item.name, Decimal("0"), False, item.unit), analyst
+        )
+    lab.submit_report(retest, analyst, utcnow())
+    lab.verify_report(retest, reviewer, utcnow())
+    assert retest.passed and follow_up.status == FollowUpStatus.CLOSED
+
+
+def test_nobody_who_entered_a_result_may_verify(ctx):
+    sample, report, analyst, reviewer = make_tested_sample(verify=False)
+    lab.return_report(report, reviewer, "请复核第一项", utcnow())
+    admin = make_user(Role.ADMIN)
+    item = lab.items_for(sample)[0]
+    lab.enter_result(report, lab.ResultEntry(item.name, Decimal("0"), False, item.unit), admin)
+    lab.submit_report(report, analyst, utcnow())
+    with pytest.raises(NotAllowed, match="不能是录入结果的检验员本人"):
+        lab.verify_report(report, admin, utcnow())
+
+
+def test_out_of_range_numbers_are_refused(ctx):
+    make_lab("一检")
+    analyst = make_user(Role.LAB_ANALYST)
+    sample = make_sample()
+    receive(sample.portions[0], analyst, utcnow())
+    report = lab.start_testing(sample, analyst, utcnow())
+    for value in ("1e13", "0.0000001", "1E+999"):
+        with pytest.raises(DomainError, match="数值超出范围"):
+            lab.enter_result(
+                report, lab.ResultEntry("腐霉利", Decimal(value), False, "mg/kg"), analyst
+            )
 
 
 def test_backups_are_kept_then_donated_or_destroyed(ctx):
@@ -170,6 +220,20 @@ def test_backups_are_kept_then_donated_or_destroyed(ctx):
     assert lab.retain_until(report) == date(2026, 9, 1)
     with pytest.raises(NotAllowed, match="须保留至 2026-09-01"):
         lab.dispose_backup(passed, BackupFate.DESTROYED, date(2026, 8, 1), analyst, utcnow())
+    with pytest.raises(DomainError, match="不能晚于今天"):
+        lab.dispose_backup(passed, BackupFate.DESTROYED, date(2099, 1, 1), analyst, utcnow())
+    with pytest.raises(NotAllowed, match="无法确认保质期"):
+        lab.dispose_backup(
+            passed,
+            BackupFate.DONATED,
+            date(2026, 9, 2),
+            analyst,
+            utcnow(),
+            recipient="x",
+            quantity="1",
+            receipt_signed_by="y",
+        )
+    passed.production_date, passed.shelf_life = date(2026, 5, 1), "12个月"
     with pytest.raises(DomainError, match="接收单位、数量和签收人"):
         lab.dispose_backup(passed, BackupFate.DONATED, date(2026, 9, 2), analyst, utcnow())
     lab.dispose_backup(

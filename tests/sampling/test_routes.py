@@ -5,6 +5,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from app.accounts.models import Role
 from app.clock import to_shanghai, utcnow
@@ -144,3 +146,77 @@ def test_scanner_endpoint_receives_reports_duplicates_and_typos(app, client, aut
         ).all()
         assert len(received) == 2
     assert re.search(r"扫码接收样品", client.get("/staff/scan").text)
+
+
+def test_inspectors_see_only_their_own_samples_and_tasks(app, client, auth):
+    with app.app_context():
+        sample = make_sample()
+        make_user(Role.INSPECTOR, username="other-team")
+        make_user(Role.PUBLISHER, username="pub")
+        ids = (sample.id, sample.photos[0].id, sample.task_id, sample.portions[0].code)
+        db.session.commit()
+    sample_id, photo_id, task_id, code = ids
+    auth.login("other-team")
+    assert client.get(f"/staff/samples/{sample_id}").status_code == 404
+    assert client.get(f"/staff/samples/photos/{photo_id}").status_code == 404
+    assert client.get(f"/staff/samples/labels.pdf?sample={sample_id}").status_code == 404
+    assert client.get(f"/staff/tasks/{task_id}/sample").status_code == 409
+    handed = client.post(f"/t/{code}/handed_over", data={"to_whom": "某人"}, follow_redirects=True)
+    assert "只有抽取该样品的抽样员" in handed.text
+    auth.logout()
+    auth.login("pub")
+    assert client.get(f"/staff/samples/{sample_id}").status_code == 200
+    assert client.get(f"/staff/samples/photos/{photo_id}").status_code == 404
+
+
+def test_the_public_timeline_shows_logistics_only(app, client):
+    with app.app_context():
+        from app.lab.models import FollowUp  # noqa: F401  (the failure opens one)
+        from tests.factories import make_tested_sample
+
+        sample, *_ = make_tested_sample(fail="腐霉利")
+        code = sample.portions[0].code
+        db.session.commit()
+    page = client.get(f"/t/{code}")
+    assert "开始检验" in page.text
+    for hidden in ("检验结果已审核", "检验完成，提交审核", "备份样品"):
+        assert hidden not in page.text
+
+
+def test_a_large_photo_passes_the_csrf_checked_upload_limit(app, tmp_path):
+    from app import create_app
+
+    csrf_app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "WTF_CSRF_ENABLED": True,
+            "PHOTO_DIR": str(tmp_path),
+        },
+    )
+    with csrf_app.app_context():
+        task, inspectors = make_released_task()
+        db.session.commit()
+        task_id, username = task.id, inspectors[0].username
+    client = csrf_app.test_client()
+    login = client.get("/staff/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login.text).group(1)
+    client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": username, "password": "correct-horse-battery"},
+    )
+    page = client.get(f"/staff/tasks/{task_id}/sample")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    big_photo = b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024)  # a 3 MB phone photo
+    # Encoded in memory: a large body in the test client would be spooled to a temporary file.
+    fields = MultiDict(form_data(csrf_token=token))
+    fields.add("photos", FileStorage(io.BytesIO(big_photo), filename="p.jpg"))
+    boundary, body = encode_multipart(fields)
+    response = client.post(
+        f"/staff/tasks/{task_id}/sample",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 302
+    with csrf_app.app_context():
+        db.engine.dispose()

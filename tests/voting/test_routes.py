@@ -237,7 +237,7 @@ def test_round_list_shows_phases(app, client):
         )
         make_round(title="草稿一轮", publish=False)
         db.session.commit()
-    page = client.get("/")
+    page = client.get("/rounds")
     assert "正在进行的一轮" in page.text and "下周的一轮" in page.text
     assert "草稿一轮" not in page.text
     assert page.text.index("正在进行的一轮") < page.text.index("即将开始")

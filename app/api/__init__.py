@@ -1,0 +1,1 @@
+"""Read-only open-data API: published samples, results, notices, venues and rounds."""

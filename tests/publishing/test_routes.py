@@ -1,12 +1,15 @@
 """The public side: the tracking page shows published results, the archive, verification."""
 
 import io
+from datetime import date
 
 import sqlalchemy as sa
 
 from app.accounts.models import Role
+from app.clock import utcnow
 from app.extensions import db
 from app.publishing.models import Notice
+from app.publishing.services import NoticeDraft, publish_notice
 from app.sampling.models import PortionKind
 from tests.factories import make_tested_sample, make_user
 
@@ -65,3 +68,40 @@ def test_publisher_publishes_and_the_public_follows_a_label(app, client, auth):
     assert "真实公告" in client.post("/notices/verify", data={"sha256": digest}).text
     wrong = client.post("/notices/verify", data={"sha256": "xyz"})
     assert wrong.status_code == 400 and "64 位十六进制" in wrong.text
+
+
+def test_no_public_page_shows_private_details(app, client):
+    with app.app_context():
+        sample, *_ = make_tested_sample(fail="腐霉利")
+        sample.stall_no, sample.producer_licence = "东区A-17", "SC10641070000123"
+        publish_notice(
+            [sample],
+            NoticeDraft("抽检信息", "你点我检", date(2026, 11, 27)),
+            make_user(Role.PUBLISHER, username="publisher-x"),
+            utcnow(),
+        )
+        private = [
+            sample.sampler_a.display_name,
+            sample.sampler_b.display_name,
+            sample.sampler_a.username,
+            sample.business_signer,
+            "东区A-17",
+            "SC10641070000123",
+            "publisher-x",
+            sample.portion(PortionKind.BACKUP).code,
+        ] + [photo.stored_name for photo in sample.photos]
+        notice_id = db.session.scalars(sa.select(Notice.id)).one()
+        code = sample.portion(PortionKind.TEST).code
+        db.session.commit()
+    pages = [
+        "/",
+        "/results",
+        "/results?verdict=fail",
+        "/stats",
+        "/notices",
+        f"/notices/{notice_id}",
+        f"/t/{code}",
+        "/rounds",
+    ]
+    leaks = [(url, value) for url in pages for value in private if value in client.get(url).text]
+    assert leaks == []

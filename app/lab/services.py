@@ -701,4 +701,17 @@ def watch_deadlines(now: datetime) -> int:
                 due=follow_up.close_due_on.isoformat(),
             )
     sync_alerts("follow_up_overdue", steps, now)
-    return len(late_reports) + len(steps)
+    due = backups_due(today)
+    sync_alerts(
+        "backup_due",
+        {
+            f"sample:{sample.id}": _(
+                "样品 %(number)s 的备份样品保留期已于 %(date)s 届满，请捐赠或销毁。",
+                number=sample.official_number,
+                date=until.isoformat(),
+            )
+            for sample, until in due
+        },
+        now,
+    )
+    return len(late_reports) + len(steps) + len(due)

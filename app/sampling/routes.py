@@ -161,6 +161,11 @@ def sample_form(task_id: int):
                 path.unlink(missing_ok=True)
             _show_error(form, error)
             status = error.status_code
+        except Exception:
+            db.session.rollback()
+            for path in written:  # no sample row points at them: do not leave them behind
+                path.unlink(missing_ok=True)
+            raise
         else:
             flash(_("抽样单已保存，请打印并粘贴标签。"), "success")
             return redirect(url_for("sampling.sample", sample_id=sample.id))

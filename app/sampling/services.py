@@ -165,13 +165,23 @@ def verify_custody() -> list[ChainProblem]:
     ):
         events.setdefault(event.sample_id, []).append(event)
     samples = db.session.execute(
-        sa.select(Sample.id, Sample.custody_head, Sample.custody_count)
+        sa.select(Sample.id, Sample.custody_head, Sample.custody_count, Sample.status)
     ).all()
     known = set()
-    for sample_id, head, count in samples:
+    for sample_id, head, count, status in samples:
         known.add(sample_id)
-        links = [(_link(event), event.hash) for event in events.get(sample_id, [])]
+        chain = events.get(sample_id, [])
+        links = [(_link(event), event.hash) for event in chain]
         problems.extend(verify_chain(sample_id, links, head, count))
+        if chain and chain[-1].to_status != status.value:
+            problems.append(
+                ChainProblem(
+                    sample_id,
+                    None,
+                    "edited",
+                    f"status {status.value} differs from the last event's {chain[-1].to_status}",
+                )
+            )
     for sample_id in sorted(set(events) - known):
         problems.append(ChainProblem(sample_id, None, "inserted", "events of an unknown sample"))
     return problems
@@ -358,7 +368,7 @@ def record_sample(
     # A new sample has no status yet: the first event makes it "sampled".
     sample.custody_count = 0
     record_custody_event(sample, "sampled", inspector, now, location=location)
-    task.status = TaskStatus.SAMPLED
+    _close_task(task, TaskStatus.SAMPLED)
     db.session.flush()
     db.session.refresh(sample)
     return sample
@@ -373,10 +383,24 @@ def mark_not_sampled(task: Task, reason: str, note: str, inspector: User) -> Tas
     _require_my_open_task(task, inspector)
     if reason not in NOT_SAMPLED_REASONS:
         raise DomainError(_("请选择未抽到的原因。"), field="reason")
-    task.status = TaskStatus.NOT_SAMPLED
+    _close_task(task, TaskStatus.NOT_SAMPLED)
     task.note = " ".join(f"{reason} {note}".split())[:500]
     db.session.flush()
     return task
+
+
+def _close_task(task: Task, status: TaskStatus) -> None:
+    """Compare-and-set: of the two inspectors (or a planner cancelling) acting at once, one
+    wins and the other is told."""
+    changed = db.session.execute(
+        sa.update(Task)
+        .where(Task.id == task.id, Task.status.in_([TaskStatus.PLANNED, TaskStatus.ASSIGNED]))
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise NotAllowed(_("该任务刚被同组或计划人员处理，请刷新。"))
+    db.session.refresh(task)
 
 
 # --- Finding samples by label -------------------------------------------------------------------

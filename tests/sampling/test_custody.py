@@ -85,3 +85,10 @@ def test_a_rewritten_chain_still_differs_from_the_samples_record(app, runner):
         db.session.commit()
     result = runner.invoke(args=["custody", "verify"])
     assert result.exit_code == 1 and f"sample {sample_id} event 3: edited" in result.output
+
+
+def test_a_status_changed_behind_the_chains_back_is_reported(app, runner):
+    (sample_id,) = _three_event_samples(app, 1)
+    _sql(app, "UPDATE samples SET status = 'verified' WHERE id = :s", s=sample_id)
+    result = runner.invoke(args=["custody", "verify"])
+    assert result.exit_code == 1 and "differs from the last event" in result.output

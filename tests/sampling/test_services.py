@@ -197,3 +197,12 @@ def test_the_deadline_watch_job_covers_samples_and_the_dashboard_lists_them(app,
     auth.login("boss")
     page = client.get("/staff/")
     assert "逾期未送达检验机构的样品" in page.text and number in page.text
+
+
+def test_a_task_closed_by_the_partner_meanwhile_is_refused(ctx, now):
+    task, inspectors = make_released_task()
+    db.session.execute(
+        sa.update(type(task)).where(type(task).id == task.id).values(status=TaskStatus.NOT_SAMPLED)
+    )
+    with pytest.raises(NotAllowed):
+        sampling.record_sample(task, sampling_record(), inspectors[0], now)

@@ -80,3 +80,35 @@ class Rating(db.Model):
 
     def __repr__(self) -> str:
         return f"<Rating {self.id} {self.page} {self.score}>"
+
+
+class PublishedSample(db.Model):
+    """One row per published sample with what the public search filters on, so a search is
+    one index range however many samples there are (the facts live on four other tables)."""
+
+    __tablename__ = "published_samples"
+    __table_args__ = (
+        # Read backwards for "newest first"; equality on the first two columns.
+        sa.Index(
+            "ix_published_samples_search",
+            "passed",
+            "district_code",
+            "sampled_on",
+            "sample_id",
+            # Category and venue type filtered inside the index: no table visits to count.
+            postgresql_include=["category_code", "category_parent", "venue_type_key"],
+        ),
+        sa.Index("ix_published_samples_recent", "sampled_on", "sample_id"),
+    )
+
+    sample_id: Mapped[int] = mapped_column(sa.ForeignKey("samples.id"), primary_key=True)
+    sampled_on: Mapped[date]
+    district_code: Mapped[str] = mapped_column(sa.String(6))
+    venue_type_key: Mapped[str] = mapped_column(sa.String(40))
+    category_code: Mapped[str] = mapped_column(sa.String(8))
+    category_parent: Mapped[str | None] = mapped_column(sa.String(8))
+    passed: Mapped[bool]
+    search_text: Mapped[str] = mapped_column(sa.Text)  # food, producer, venue and brand
+
+    def __repr__(self) -> str:
+        return f"<PublishedSample {self.sample_id}>"

@@ -16,7 +16,7 @@ from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
 from app.lab.models import ReportStatus, TestReport
 from app.lab.services import current_report, items_for
-from app.publishing.models import Notice, NoticeEntry, NoticeStatus, Rating
+from app.publishing.models import Notice, NoticeEntry, NoticeStatus, PublishedSample, Rating
 from app.publishing.notice_pdf import NoticeData, NoticeRow, render_notice
 from app.reference.models import District, FoodCategory, Venue, VenueType
 from app.sampling.models import PortionKind, Sample, SampleStatus
@@ -229,10 +229,29 @@ def publish_notice(
         db.session.add(NoticeEntry(notice_id=notice.id, sample_id=sample.id, position=position))
         if sample.status == SampleStatus.VERIFIED:
             record_custody_event(sample, "published", publisher, now, note=number)
+        _index_for_search(sample)
     if supersedes is not None:
         supersedes.status = NoticeStatus.SUPERSEDED
     db.session.flush()
     return notice
+
+
+def _index_for_search(sample: Sample) -> None:
+    """Copy what the public search filters on into its one-table index (see PublishedSample)."""
+    venue, food = sample.task.venue, sample.task.food
+    row = db.session.get(PublishedSample, sample.id) or PublishedSample(sample_id=sample.id)
+    row.sampled_on = sample.sampled_on
+    row.district_code = venue.district_code
+    row.venue_type_key = venue.venue_type_key
+    row.category_code = food.food_category_code
+    row.category_parent = food.food_category.parent_code
+    row.passed = bool(current_report(sample).passed)
+    row.search_text = " ".join(
+        part
+        for part in (sample.product_name, sample.producer_name, venue.name, sample.brand)
+        if part
+    )
+    db.session.add(row)
 
 
 def get_notice(notice_id: int) -> Notice:
@@ -300,37 +319,27 @@ def _published_query():
     )
 
 
-def _apply(query, filters: SearchFilters):
-    if filters.food:
-        query = query.where(Sample.product_name.contains(filters.food, autoescape=True))
-    if filters.category:
-        codes = [filters.category] + list(
-            db.session.scalars(
-                sa.select(FoodCategory.code).where(FoodCategory.parent_code == filters.category)
-            )
-        )
-        query = query.where(Candidate.food_category_code.in_(codes))
-    if filters.venue_type:
-        query = query.where(Venue.venue_type_key == filters.venue_type)
-    if filters.district:
-        query = query.where(Venue.district_code == filters.district)
+def _search_where(filters: SearchFilters) -> list:
+    row = PublishedSample
+    conditions = []
     if filters.verdict in ("pass", "fail"):
-        query = query.where(TestReport.passed.is_(filters.verdict == "pass"))
-    if filters.date_from:
-        query = query.where(Sample.sampled_on >= filters.date_from)
-    if filters.date_to:
-        query = query.where(Sample.sampled_on <= filters.date_to)
-    if filters.text:
-        pattern = filters.text
-        query = query.where(
-            sa.or_(
-                Sample.product_name.contains(pattern, autoescape=True),
-                Sample.producer_name.contains(pattern, autoescape=True),
-                Venue.name.contains(pattern, autoescape=True),
-                Sample.brand.contains(pattern, autoescape=True),
-            )
+        conditions.append(row.passed.is_(filters.verdict == "pass"))
+    if filters.district:
+        conditions.append(row.district_code == filters.district)
+    if filters.category:
+        conditions.append(
+            sa.or_(row.category_code == filters.category, row.category_parent == filters.category)
         )
-    return query
+    if filters.venue_type:
+        conditions.append(row.venue_type_key == filters.venue_type)
+    if filters.date_from:
+        conditions.append(row.sampled_on >= filters.date_from)
+    if filters.date_to:
+        conditions.append(row.sampled_on <= filters.date_to)
+    for text in (filters.food, filters.text):
+        if text:
+            conditions.append(row.search_text.contains(text, autoescape=True))
+    return conditions
 
 
 @dataclass(frozen=True)
@@ -339,23 +348,36 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # more than COUNT_CAP matches: the total is "at least"
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
+COUNT_CAP = 10_000
+
+
 def search_published(filters: SearchFilters, page: int = 1, per_page: int = 20) -> Page:
-    """Published samples matching the filters, newest first."""
-    query = _apply(_published_query(), filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    """Published samples matching the filters, newest first. Counting stops at COUNT_CAP:
+    an exact total over a million samples would cost seconds and tell a reader nothing."""
+    conditions = _search_where(filters)
+    matching = sa.select(PublishedSample.sample_id).where(*conditions)
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
+    )
     page = max(1, page)
-    rows = db.session.execute(
-        query.order_by(Sample.sampled_on.desc(), Sample.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page([(row[0], row[1]) for row in rows], total, page, per_page)
+    ids = list(
+        db.session.scalars(
+            matching.order_by(PublishedSample.sampled_on.desc(), PublishedSample.sample_id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    rows = db.session.execute(_published_query().where(Sample.id.in_(ids))).all() if ids else []
+    order = {sample_id: index for index, sample_id in enumerate(ids)}
+    items = sorted(((row[0], row[1]) for row in rows), key=lambda pair: order[pair[0].id])
+    return Page(items, min(total, COUNT_CAP), page, per_page, capped=total > COUNT_CAP)
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,18 @@ def test_results_are_public_only_once_published(ctx):
     publishing.publish_notice([sample], DRAFT, make_user(Role.PUBLISHER), utcnow())
     report, notice = publishing.published_report(sample)
     assert not report.passed and notice.issue == 1
+
+
+def test_the_search_reads_its_own_index_and_caps_the_count(ctx, monkeypatch):
+    passed, *_ = make_tested_sample()
+    failed, *_ = make_tested_sample(fail="腐霉利")
+    publishing.publish_notice([passed, failed], DRAFT, make_user(Role.PUBLISHER), utcnow())
+    found = publishing.search_published(publishing.SearchFilters(verdict="fail"))
+    assert [sample.id for sample, _report in found.items] == [failed.id]
+    assert found.total == 1 and not found.capped
+    vegetables = publishing.search_published(publishing.SearchFilters(category="33"))
+    assert vegetables.total == 2  # 3302 vegetables are in 33
+    assert publishing.search_published(publishing.SearchFilters(text="韭菜")).total == 2
+    monkeypatch.setattr(publishing, "COUNT_CAP", 1)
+    capped = publishing.search_published(publishing.SearchFilters())
+    assert capped.capped and capped.total == 1 and len(capped.items) == 2

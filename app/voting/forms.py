@@ -65,6 +65,16 @@ class IdListField(SelectMultipleField):
 
 
 class BallotForm(FlaskForm):
+    class Meta:
+        # CSRFProtect already checked this POST before the view: the busiest form of a
+        # campaign skips a second check of the same token...
+        csrf = False
+
+        def get_translations(self, form):
+            # ...and WTForms' own catalogue, which Flask-WTF parses from disk on every
+            # request: this form's only messages are ours, translated by Flask-Babel.
+            return None
+
     candidate = IdListField()
 
 

@@ -3,7 +3,6 @@
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 
@@ -14,7 +13,3 @@ def clean_text(form, field) -> None:
         raise ValidationError(_l("内容包含无法识别的字符，请检查后重新输入。"))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
         raise ValidationError(_l("内容包含无效的控制字符。"))
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: nothing but the CSRF token."""

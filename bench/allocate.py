@@ -41,15 +41,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-import psycopg
 import sqlalchemy as sa
 from flask import Flask
-from psycopg import sql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from scratch import POSTGRES_URL, BenchError, flask_command, scratch_database  # noqa: E402
+from scratch import (  # noqa: E402
+    BenchError,
+    migrated_database,
+    vacuum_analyze,
+)
 
 from app import create_app  # noqa: E402
 from app.accounts.models import Role  # noqa: E402
@@ -167,14 +169,6 @@ class BenchRound:
 
 
 # --- Database -----------------------------------------------------------------------------------
-
-
-def vacuum_analyze(database: str) -> None:
-    with psycopg.connect(f"{POSTGRES_URL}/{database}", autocommit=True) as connection:
-        for table in ("residents", "ballots", "ballot_picks"):
-            connection.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
-        # Write the load's dirty pages now rather than during the first measurements.
-        connection.execute("CHECKPOINT")
 
 
 # --- Fixture ------------------------------------------------------------------------------------
@@ -301,7 +295,7 @@ def prepare(flask_app: Flask, database: str) -> list[BenchRound]:
         db.session.commit()
         db.session.remove()
     started = time.perf_counter()
-    vacuum_analyze(database)
+    vacuum_analyze(database, ("residents", "ballots", "ballot_picks"))
     vacuumed = time.perf_counter() - started
     total = sum(r.ballots for r in rounds), sum(r.picks for r in rounds)
     print(
@@ -369,21 +363,9 @@ def measure(bench_round: BenchRound) -> tuple[float, float]:
 
 def main() -> int:
     database = f"ynwj_bench_alloc_{os.getpid()}"
-    os.environ.update(
-        {
-            "APP_ENV": "development",
-            "FLASK_APP": "wsgi.py",
-            "DATABASE_URL": f"{POSTGRES_URL.replace('postgresql://', 'postgresql+psycopg://')}"
-            f"/{database}",
-            "SECRET_KEY": BENCH_KEY,
-            "PHONE_HMAC_KEY": BENCH_KEY,
-        }
-    )
     try:
-        with scratch_database(database) as version:
+        with migrated_database(database, BENCH_KEY) as version:
             print(f"PostgreSQL {version}, database {database}")
-            flask_command("db", "upgrade")
-            flask_command("seed", "reference")
             flask_app = create_app("development")
             rounds = prepare(flask_app, database)
             ratios = {}

@@ -40,3 +40,34 @@ def flask_command(*args: str) -> None:
     )
     if result.returncode != 0:
         raise BenchError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+@contextmanager
+def migrated_database(name: str, secret_key: str) -> Iterator[str]:
+    """A scratch database with the schema (`flask db upgrade`) and the reference data, this
+    process's environment pointing the app at it; yields PostgreSQL's version."""
+    os.environ.update(
+        {
+            "APP_ENV": "development",
+            "FLASK_APP": "wsgi.py",
+            "DATABASE_URL": f"{POSTGRES_URL}/{name}",
+            "SECRET_KEY": secret_key,
+            "PHONE_HMAC_KEY": secret_key,
+        }
+    )
+    with scratch_database(name) as version:
+        flask_command("db", "upgrade")
+        flask_command("seed", "reference")
+        yield version
+
+
+def vacuum_analyze(database: str, tables: tuple[str, ...] = ()) -> None:
+    """Fresh planner statistics (every table when none are named), and a checkpoint so the
+    load's dirty pages are written now rather than during the first measurements."""
+    with psycopg.connect(f"{POSTGRES_URL}/{database}", autocommit=True) as connection:
+        if tables:
+            for table in tables:
+                connection.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+        else:
+            connection.execute("VACUUM (ANALYZE)")
+        connection.execute("CHECKPOINT")

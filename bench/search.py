@@ -47,14 +47,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from scratch import POSTGRES_URL, BenchError, flask_command, scratch_database  # noqa: E402
+from scratch import (  # noqa: E402
+    BenchError,
+    migrated_database,
+    vacuum_analyze,
+)
 
 from app import create_app  # noqa: E402
 from app.accounts.models import Role  # noqa: E402
@@ -346,14 +349,6 @@ class Fixture:
 # --- Database -----------------------------------------------------------------------------------
 
 
-def vacuum_analyze(database: str) -> None:
-    """Every table, the venues and reference tables included (the planner needs their stats)."""
-    with psycopg.connect(f"{POSTGRES_URL}/{database}", autocommit=True) as connection:
-        connection.execute("VACUUM (ANALYZE)")
-        # Write the load's dirty pages now rather than during the first measurements.
-        connection.execute("CHECKPOINT")
-
-
 def scalar(statement: str, **params: object) -> int:
     return db.session.scalar(sa.text(statement), params)
 
@@ -567,21 +562,9 @@ def measure(label: str, show_plans: bool) -> tuple[int, list[float]]:
 def main() -> int:
     show_plans = "--explain" in sys.argv[1:]
     database = f"ynwj_bench_search_{os.getpid()}"
-    os.environ.update(
-        {
-            "APP_ENV": "development",
-            "FLASK_APP": "wsgi.py",
-            "DATABASE_URL": f"{POSTGRES_URL.replace('postgresql://', 'postgresql+psycopg://')}"
-            f"/{database}",
-            "SECRET_KEY": BENCH_KEY,
-            "PHONE_HMAC_KEY": BENCH_KEY,
-        }
-    )
     try:
-        with scratch_database(database) as version:
+        with migrated_database(database, BENCH_KEY) as version:
             print(f"PostgreSQL {version}, database {database}")
-            flask_command("db", "upgrade")
-            flask_command("seed", "reference")
             flask_app = create_app("development")
             with flask_app.app_context():
                 fixture = add_venues_staff_and_labs()

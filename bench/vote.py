@@ -47,7 +47,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
-from scratch import POSTGRES_URL, BenchError, flask_command, scratch_database  # noqa: E402
+from scratch import (  # noqa: E402
+    BenchError,
+    migrated_database,
+)
 
 from app import create_app  # noqa: E402
 from app.clock import utcnow  # noqa: E402
@@ -349,24 +352,13 @@ def report(phases: list[dict], plan: dict, counts: tuple[int, int], problems: li
 
 def main() -> int:
     database = f"ynwj_bench_{os.getpid()}"
-    os.environ.update(
-        {
-            "APP_ENV": "development",
-            "FLASK_APP": "wsgi.py",
-            "DATABASE_URL": f"{POSTGRES_URL}/{database}",
-            "SECRET_KEY": BENCH_KEY,
-            "PHONE_HMAC_KEY": BENCH_KEY,
-        }
-    )
     residents = WARMUP_REQUESTS + BLOCKS * BLOCK_REQUESTS
     try:
         with (
             tempfile.TemporaryDirectory(prefix="bench-vote-") as tmp,
-            scratch_database(database) as version,
+            migrated_database(database, BENCH_KEY) as version,
         ):
             workdir = Path(tmp)
-            flask_command("db", "upgrade")
-            flask_command("seed", "reference")
             flask_app = create_app("development")
             fixture = prepare_fixture(flask_app, residents)
             port = free_port()

@@ -27,7 +27,14 @@ from app.lab.models import (
     Result,
     TestReport,
 )
-from app.lab.verdicts import Limit, Measurement, UnitError, sample_verdict, verdict_for
+from app.lab.verdicts import (
+    ItemVerdict,
+    Limit,
+    Measurement,
+    UnitError,
+    sample_verdict,
+    verdict_for,
+)
 from app.reference.models import TestItem
 from app.reference.services import working_calendar
 from app.sampling.models import PortionKind, Sample, SampleStatus
@@ -216,9 +223,7 @@ def submit_report(report: TestReport, analyst: User, now: datetime) -> TestRepor
     return report
 
 
-def _stored_verdict(result: Result):
-    from app.lab.verdicts import ItemVerdict
-
+def _stored_verdict(result: Result) -> ItemVerdict:
     return ItemVerdict(result.passed, result.result_text, result.limit_text)
 
 

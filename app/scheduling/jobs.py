@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.extensions import db
@@ -75,13 +74,3 @@ def watch_deadlines(now: datetime) -> int:
 def beat(started_at: datetime, now: datetime) -> None:
     scheduling.record_heartbeat("scheduler", started_at, now)
     db.session.commit()
-
-
-def describe(job: str) -> str:
-    names = {
-        "open_due_rounds": _("按时发布投票"),
-        "close_due_rounds": _("按时结束投票"),
-        "allocate_closed_rounds": _("生成抽检计划"),
-        "watch_deadlines": _("期限监控"),
-    }
-    return names.get(job, job)

@@ -21,6 +21,7 @@ from app.lab.models import (
 )
 from app.sampling.models import SampleStatus
 from app.sampling.services import receive
+from app.scheduling.services import open_alerts
 from tests.factories import make_lab, make_sample, make_tested_sample, make_user
 
 
@@ -293,3 +294,8 @@ def test_deadline_watch_reports_late_reports_and_follow_up_steps(ctx, now):
     late.report_due_on = date(2026, 1, 5)
     far = now + timedelta(days=200)
     assert lab.watch_deadlines(far) >= 3  # the report, the notification, the closure
+    subjects = {(alert.kind, alert.subject) for alert in open_alerts()}
+    follow_up = db.session.scalars(sa.select(FollowUp)).one()
+    assert ("report_overdue", f"sample:{late.id}") in subjects
+    assert ("follow_up_overdue", f"follow_up:{follow_up.id}:notify") in subjects
+    assert ("follow_up_overdue", f"follow_up:{follow_up.id}:close") in subjects
